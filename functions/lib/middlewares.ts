@@ -1,0 +1,132 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { MiddlewareObj } from '@middy/core';
+import type { z } from 'zod';
+import { requireScope, type Scope } from '../../shared/auth/principal.js';
+import { InvalidInputError, UnauthorizedError } from '../../shared/errors.js';
+import { logger, metrics, tracer } from '../../shared/observability.js';
+import { type ApiEvent, type ApiResult, principalFromContext, type RouteContext } from './events.js';
+import { HttpProblem, problemResponse, toProblem } from './problem.js';
+
+type Middleware = MiddlewareObj<ApiEvent, ApiResult, Error, RouteContext>;
+
+/** Powertools logger context, X-Ray capture and EMF metrics flush: one line per handler. */
+export function observability(): MiddlewareObj[] {
+  return [
+    injectLambdaContext(logger, { resetKeys: true }),
+    captureLambdaHandler(tracer, { captureResponse: false }),
+    logMetrics(metrics),
+  ] as MiddlewareObj[];
+}
+
+/** The single error exit: typed errors become RFC 9457 problems; anything else a bare 500, logged. */
+export function problemErrors(): Middleware {
+  return {
+    onError: (request) => {
+      const problem = toProblem(request.error);
+      if (problem.status >= 500) {
+        logger.error('request failed', { problem: problem.type, error: request.error?.message });
+      } else {
+        logger.info('request refused', { problem: problem.type, status: problem.status });
+      }
+      const retryAfter = (request.error as { retryAfterSeconds?: number } | null)?.retryAfterSeconds;
+      request.response = problemResponse(problem, retryAfter ? { 'retry-after': String(retryAfter) } : {});
+    },
+  };
+}
+
+/** Refuses bodies over `maxBytes` with 413 before anything parses them. */
+export function bodyLimit(maxBytes: number): Middleware {
+  return {
+    before: ({ event }) => {
+      if (!event.body) return;
+      const size = event.isBase64Encoded
+        ? Math.floor((event.body.length * 3) / 4)
+        : Buffer.byteLength(event.body);
+      if (size > maxBytes) {
+        throw new HttpProblem(
+          413,
+          'body-too-large',
+          'Request body too large',
+          `the body must be at most ${maxBytes} bytes`,
+        );
+      }
+    },
+  };
+}
+
+/** The authorizer's decision: no principal is 401, a missing scope 403. */
+export function authorize(scope: Scope | undefined): Middleware {
+  return {
+    before: ({ event, context }) => {
+      if (!scope) return;
+      const authorizer = event.requestContext.authorizer?.lambda;
+      if (!authorizer?.clientId) throw new UnauthorizedError('send Authorization: Bearer <api key>');
+      const principal = principalFromContext(authorizer);
+      requireScope(principal, scope);
+      context.principal = principal;
+    },
+  };
+}
+
+export interface RequestSchemas {
+  params?: z.ZodType | undefined;
+  query?: z.ZodType | undefined;
+  body?: z.ZodType | undefined;
+}
+
+/** Parses and validates path, query and JSON body with zod; failures are 400s naming the field. */
+export function validateRequest(schemas: RequestSchemas): Middleware {
+  return {
+    before: ({ event, context }) => {
+      const fields: { field: string; message: string }[] = [];
+      const check = (where: string, schema: z.ZodType | undefined, value: unknown) => {
+        if (!schema) return undefined;
+        const parsed = schema.safeParse(value);
+        if (parsed.success) return parsed.data;
+        for (const issue of parsed.error.issues) fields.push(describeIssue(where, issue));
+        return undefined;
+      };
+      const params = check('path', schemas.params, event.pathParameters ?? {});
+      const query = check('query', schemas.query, event.queryStringParameters ?? {});
+      const body = check('body', schemas.body, schemas.body ? parseJsonBody(event) : undefined);
+      if (fields.length) throw new InvalidInputError(fields);
+      context.input = { params, query, body };
+    },
+  };
+}
+
+function describeIssue(where: string, issue: z.core.$ZodIssue): { field: string; message: string } {
+  if (issue.code === 'unrecognized_keys') {
+    const prefix = issue.path.length ? `${issue.path.join('.')}.` : '';
+    return { field: `${prefix}${issue.keys[0] ?? where}`, message: `is not a known ${where} field` };
+  }
+  const field = issue.path.length ? issue.path.join('.') : where;
+  return { field, message: issue.message };
+}
+
+function parseJsonBody(event: ApiEvent): unknown {
+  if (!event.body) return {};
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const type = event.headers['content-type'] ?? event.headers['Content-Type'];
+  if (type && !/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new HttpProblem(
+      415,
+      'unsupported-media-type',
+      'Unsupported media type',
+      'send the body as application/json',
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpProblem(
+      400,
+      'malformed-json',
+      'Malformed JSON body',
+      'the request body is not valid JSON',
+      [{ field: 'body', message: 'is not valid JSON' }],
+    );
+  }
+}

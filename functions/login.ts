@@ -1,0 +1,18 @@
+import { requireAppliance } from '../shared/auth/principal.js';
+import { apiRoute } from './lib/api-route.js';
+import { json } from './lib/events.js';
+import { routes } from './routes.js';
+
+/** `POST /v1/appliances/{applianceId}/login`: ensures a session exists; never returns the JWT. */
+export const handler = apiRoute(routes.login, async ({ params, principal, broker }) => {
+  requireAppliance(principal, params.applianceId);
+  await broker.registry.get(params.applianceId);
+  const { session, reused } = await broker.sessions.ensure(params.applianceId);
+  return json(200, {
+    applianceId: params.applianceId,
+    userSessionId: session.userSessionId,
+    username: session.username,
+    expiresAt: new Date(session.expiresAt).toISOString(),
+    reused,
+  });
+});

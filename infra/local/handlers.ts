@@ -1,0 +1,17 @@
+import type { Handler } from 'aws-lambda';
+import { handler as authorizer } from '../../functions/authorizer.js';
+import { handler as devices } from '../../functions/devices.js';
+import { handler as health } from '../../functions/health.js';
+import { handler as login } from '../../functions/login.js';
+import { handler as openapi } from '../../functions/openapi.js';
+import { handler as ticket } from '../../functions/ticket.js';
+
+/** The Lambda handlers by function name, the same modules CDK bundles. */
+export const handlers: Record<string, Handler> = {
+  authorizer,
+  devices,
+  health,
+  login,
+  openapi,
+  ticket,
+} as unknown as Record<string, Handler>;

@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { type ConfigFile, ConfigFileError, loadConfigFile } from '../../shared/config/file.js';
+import { startDsviewSimulator } from '../../test/simulators/dsview/simulator.js';
+import { startLocalBroker } from './runtime.js';
+
+/**
+ * `npm start`: the broker on this machine. With BROKER_CONFIG it serves that configuration; without it, a
+ * demo with a built-in simulated appliance and a demo API client.
+ */
+async function main(): Promise<void> {
+  const env = process.env;
+  const host = env.HOST ?? '127.0.0.1';
+  const port = Number.parseInt(env.PORT ?? '3000', 10);
+  const cleanups: (() => Promise<void>)[] = [];
+  let demoKey: string | undefined;
+
+  const config = async (listenUrl: string): Promise<ConfigFile> => {
+    if (env.BROKER_CONFIG) return loadConfigFile(env.BROKER_CONFIG);
+    const simulator = await startDsviewSimulator({ host: '127.0.0.1', port: 0 });
+    cleanups.push(() => simulator.close());
+    demoKey = `demo_${randomBytes(24).toString('base64url')}`;
+    return {
+      publicBaseUrl: listenUrl,
+      appliances: [
+        {
+          id: 'demo',
+          name: 'Demo DSView (simulated MP1000)',
+          baseUrl: simulator.url,
+          platform: 'MP1000',
+          firmwareVersion: '3.33.8',
+          credentials: { username: simulator.username, password: simulator.password },
+          tls: { fingerprint256: simulator.fingerprint256 },
+        },
+      ],
+      clients: [
+        {
+          id: 'demo',
+          apiKey: demoKey,
+          scopes: ['devices:read', 'tickets:create', 'links:create', 'admin'],
+          appliances: ['*'],
+        },
+      ],
+    };
+  };
+
+  const local = await startLocalBroker({
+    host,
+    port,
+    config,
+    dataDir: env.BROKER_DATA_DIR,
+    dynamodbEndpoint: env.BROKER_DYNAMODB_ENDPOINT,
+    secretsEndpoint: env.BROKER_SECRETS_ENDPOINT,
+    tableName: env.BROKER_TABLE_NAME,
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${signal}: stopping\n`);
+    await local.close();
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  process.stdout.write(`ready ${local.url}\n`);
+  if (demoKey) process.stdout.write(`demo api key: ${demoKey}\n`);
+}
+
+main().catch((error: unknown) => {
+  const message =
+    error instanceof ConfigFileError ? `invalid configuration: ${error.message}` : String(error);
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+});

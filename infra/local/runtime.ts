@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { routeList } from '../../functions/routes.js';
+import { type Broker, getBroker } from '../../shared/broker.js';
+import { applyConfig } from '../../shared/config/apply.js';
+import type { ConfigFile } from '../../shared/config/file.js';
+import { generateBrokerKeys } from '../../shared/secrets/broker-keys.js';
+import { SecretStore } from '../../shared/secrets/store.js';
+import { applyEnv, localAwsEnv } from './aws-env.js';
+import { ensureTable, startDynamoDbLocal } from './dynamodb-local.js';
+import { handlers } from './handlers.js';
+import { startSecretsEndpoint } from './secrets-endpoint.js';
+import { LocalServer } from './server.js';
+
+export const DEFAULT_TABLE = 'console-launch-broker';
+export const KEYS_SECRET_ID = 'console-launch-broker/keys';
+
+export interface LocalBrokerOptions {
+  host: string;
+  port: number;
+  /** The validated configuration; the caller decides between a file and the demo. */
+  config: (listenUrl: string) => Promise<ConfigFile>;
+  /** Keep state here across restarts; in memory when absent. */
+  dataDir?: string | undefined;
+  /** Attach to engines another process started (several broker processes sharing one state). */
+  dynamodbEndpoint?: string | undefined;
+  secretsEndpoint?: string | undefined;
+  tableName?: string | undefined;
+}
+
+export interface LocalBroker {
+  url: string;
+  broker: Broker;
+  config: ConfigFile;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the broker as it runs in AWS, on this machine: a real DynamoDB engine, a Secrets Manager-compatible
+ * endpoint, the real SDK clients pointed at them, and the Lambda handlers behind a local HTTP API.
+ */
+export async function startLocalBroker(options: LocalBrokerOptions): Promise<LocalBroker> {
+  const stops: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    let dynamodb = options.dynamodbEndpoint;
+    if (!dynamodb) {
+      const engine = await startDynamoDbLocal(
+        options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {},
+      );
+      stops.push(() => engine.stop());
+      dynamodb = engine.endpoint;
+    }
+    let secretsManager = options.secretsEndpoint;
+    if (!secretsManager) {
+      const endpoint = await startSecretsEndpoint(
+        options.dataDir ? { dataFile: join(options.dataDir, 'secrets.json') } : {},
+      );
+      stops.push(() => endpoint.stop());
+      secretsManager = endpoint.endpoint;
+    }
+    const tableName = options.tableName ?? DEFAULT_TABLE;
+    applyEnv({ ...localAwsEnv({ dynamodb, secretsManager }), TABLE_NAME: tableName, KEYS_SECRET_ID });
+    await ensureTable(new DynamoDBClient({}), tableName);
+    await ensureKeys();
+
+    const server = new LocalServer({ host: options.host, port: options.port, routes: routeList, handlers });
+    const listenUrl = await server.listen();
+    stops.push(() => server.close());
+    const config = await options.config(listenUrl);
+    process.env.PUBLIC_BASE_URL = (config.publicBaseUrl ?? listenUrl).replace(/\/$/, '');
+    const broker = await getBroker();
+    stops.push(() => broker.close());
+    await applyConfig(broker, config);
+    return { url: listenUrl, broker, config, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Creates the broker's key secret on first start; an existing one (BROKER_DATA_DIR) is kept. */
+async function ensureKeys(): Promise<void> {
+  const secrets = new SecretStore();
+  const existing = await secrets.getJson(KEYS_SECRET_ID, { forceFetch: true });
+  if (existing === undefined) await secrets.putJson(KEYS_SECRET_ID, generateBrokerKeys());
+}

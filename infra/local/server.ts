@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  Context,
+  Handler,
+} from 'aws-lambda';
+import { PROBLEM_BASE } from '../../functions/lib/problem.js';
+import type { RouteSpec } from '../../functions/routes.js';
+
+/** API Gateway's own payload limit is 10 MB; we stop reading far earlier and let the handler's 16 KB rule speak. */
+const MAX_READ_BYTES = 1024 * 1024;
+
+export interface LocalServerOptions {
+  host: string;
+  port: number;
+  routes: readonly RouteSpec[];
+  handlers: Record<string, Handler>;
+}
+
+interface CompiledRoute {
+  spec: RouteSpec;
+  pattern: RegExp;
+  names: string[];
+}
+
+/** A local stand-in for API Gateway's HTTP API: HTTP in, payload 2.0 events to the real handlers, HTTP out. */
+export class LocalServer {
+  private server: Server | undefined;
+  private readonly compiled: CompiledRoute[];
+
+  constructor(private readonly options: LocalServerOptions) {
+    this.compiled = options.routes.map((spec) => {
+      const names: string[] = [];
+      const source = spec.path
+        .split('/')
+        .map((part) => {
+          const match = /^\{(\w+)\}$/.exec(part);
+          if (!match?.[1]) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          names.push(match[1]);
+          return '([^/]+)';
+        })
+        .join('/');
+      return { spec, pattern: new RegExp(`^${source}$`), names };
+    });
+  }
+
+  /** Starts listening; resolves with the base URL. */
+  async listen(): Promise<string> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => {
+        if (!res.headersSent)
+          send(res, 500, problemBody(500, 'internal', 'Internal error', 'the local server failed'));
+        else res.destroy();
+      });
+    });
+    server.keepAliveTimeout = 65_000;
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port, this.options.host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
+    return `http://${host}:${port}`;
+  }
+
+  /** Stops accepting requests and closes idle connections. */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+      setTimeout(() => server.closeAllConnections(), 2_000).unref();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://local');
+    const body = await readBody(req);
+    if (body === undefined) {
+      return send(
+        res,
+        413,
+        problemBody(413, 'body-too-large', 'Request body too large', 'the body is too large'),
+      );
+    }
+    const candidates = this.compiled.filter((route) => route.pattern.test(url.pathname));
+    const route = candidates.find((candidate) => candidate.spec.method === method);
+    if (!route) {
+      if (candidates.length) {
+        const allow = candidates.map((c) => c.spec.method).join(', ');
+        return send(res, 405, problemBody(405, 'method-not-allowed', 'Method not allowed', `use ${allow}`), {
+          allow,
+        });
+      }
+      return send(
+        res,
+        404,
+        problemBody(404, 'route-not-found', 'No such route', `no route for ${url.pathname}`),
+      );
+    }
+    const event = this.toEvent(req, url, route, body);
+    if (event === undefined) {
+      return send(
+        res,
+        400,
+        problemBody(400, 'invalid-input', 'Invalid request', 'the path is not valid percent-encoding'),
+      );
+    }
+    if (route.spec.scope) {
+      const decision = await this.authorize(event);
+      if (!decision) {
+        return send(
+          res,
+          401,
+          problemBody(401, 'unauthorized', 'Authentication required', 'send Authorization: Bearer <api key>'),
+          {
+            'www-authenticate': 'Bearer',
+          },
+        );
+      }
+      event.requestContext = {
+        ...event.requestContext,
+        authorizer: { lambda: decision },
+      } as typeof event.requestContext;
+    }
+    const handler = this.options.handlers[route.spec.function];
+    if (!handler) throw new Error(`no handler for ${route.spec.function}`);
+    const result = (await handler(event, lambdaContext(route.spec.function), () => undefined)) as
+      | APIGatewayProxyStructuredResultV2
+      | undefined;
+    const status = result?.statusCode ?? 200;
+    const payload = result?.body
+      ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8')
+      : Buffer.alloc(0);
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(result?.headers ?? {}))
+      headers[name.toLowerCase()] = String(value);
+    if (result?.cookies?.length) headers['set-cookie'] = result.cookies;
+    res.writeHead(status, headers);
+    res.end(method === 'HEAD' ? undefined : payload);
+  }
+
+  private async authorize(event: APIGatewayProxyEventV2): Promise<Record<string, unknown> | undefined> {
+    const header = event.headers.authorization;
+    if (!header) return undefined;
+    const authorizer = this.options.handlers.authorizer;
+    if (!authorizer) throw new Error('no authorizer handler');
+    const request: APIGatewayRequestAuthorizerEventV2 = {
+      version: '2.0',
+      type: 'REQUEST',
+      routeArn: `arn:aws:execute-api:local:000000000000:local/$default/${event.routeKey.replace(' ', '')}`,
+      identitySource: [header],
+      routeKey: event.routeKey,
+      rawPath: event.rawPath,
+      rawQueryString: event.rawQueryString,
+      cookies: event.cookies ?? [],
+      headers: event.headers as Record<string, string>,
+      queryStringParameters: (event.queryStringParameters ?? {}) as Record<string, string>,
+      requestContext: event.requestContext,
+      pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
+      stageVariables: {},
+    };
+    try {
+      const result = (await authorizer(request, lambdaContext('authorizer'), () => undefined)) as {
+        isAuthorized: boolean;
+        context?: Record<string, unknown>;
+      };
+      return result?.isAuthorized ? (result.context ?? {}) : undefined;
+    } catch (error) {
+      if (error instanceof Error && error.message === 'Unauthorized') return undefined;
+      throw error;
+    }
+  }
+
+  private toEvent(
+    req: IncomingMessage,
+    url: URL,
+    route: CompiledRoute,
+    body: Buffer,
+  ): APIGatewayProxyEventV2 | undefined {
+    const match = route.pattern.exec(url.pathname);
+    const pathParameters: Record<string, string> = {};
+    try {
+      route.names.forEach((name, index) => {
+        pathParameters[name] = decodeURIComponent(match?.[index + 1] ?? '');
+      });
+    } catch {
+      return undefined;
+    }
+    const headers: Record<string, string> = {};
+    const cookies: string[] = [];
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined) continue;
+      if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
+      else headers[name] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const query: Record<string, string> = {};
+    for (const [name, value] of url.searchParams)
+      query[name] = name in query ? `${query[name]},${value}` : value;
+    const now = Date.now();
+    const routeKey = `${route.spec.method} ${route.spec.path}`;
+    const text = body.toString('utf8');
+    const isText = Buffer.from(text, 'utf8').equals(body);
+    return {
+      version: '2.0',
+      routeKey,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      ...(cookies.length ? { cookies } : {}),
+      headers,
+      ...(url.search ? { queryStringParameters: query } : {}),
+      ...(route.names.length ? { pathParameters } : {}),
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: headers.host ?? 'localhost',
+        domainPrefix: 'local',
+        http: {
+          method: route.spec.method,
+          path: url.pathname,
+          protocol: `HTTP/${req.httpVersion}`,
+          sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+          userAgent: headers['user-agent'] ?? '',
+        },
+        requestId: randomUUID(),
+        routeKey,
+        stage: '$default',
+        time: new Date(now).toUTCString(),
+        timeEpoch: now,
+      },
+      ...(body.length ? { body: isText ? text : body.toString('base64') } : {}),
+      isBase64Encoded: body.length > 0 && !isText,
+    };
+  }
+}
+
+function lambdaContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 29_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_READ_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function problemBody(status: number, name: string, title: string, detail: string): string {
+  return JSON.stringify({ type: `${PROBLEM_BASE}${name}`, title, status, detail });
+}
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'content-type': 'application/problem+json',
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(body);
+}

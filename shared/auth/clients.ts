@@ -1,0 +1,149 @@
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { hmacHex, randomToken } from '../crypto/index.js';
+import { NotFoundError } from '../errors.js';
+import { idSchema } from '../registry/schemas.js';
+import { storeCall, type Table } from '../store/dynamo.js';
+import { type Principal, SCOPES } from './principal.js';
+
+/** A client definition as operators write it (config file, CLI). */
+export const clientSchema = z.strictObject({
+  id: idSchema,
+  scopes: z.array(z.enum(SCOPES)).min(1),
+  appliances: z.array(z.union([z.literal('*'), idSchema])).min(1),
+});
+export type ClientDefinition = z.infer<typeof clientSchema>;
+
+/** API keys: at least 32 characters, printable ASCII without spaces (they travel in a header). */
+export const apiKeySchema = z
+  .string()
+  .min(32, 'must be at least 32 characters')
+  .max(256)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+const clientKey = (id: string) => ({ pk: `CLIENT#${id}`, sk: 'CLIENT' });
+const apiKeyKey = (hash: string) => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' });
+
+export interface ClientStoreOptions {
+  table: Table;
+  pepper: () => Promise<Buffer>;
+  clock: Clock;
+  /** How long an authentication result is reused in this process. */
+  cacheMs?: number;
+}
+
+/**
+ * API clients. Keys are stored only as HMAC-SHA-256 with a server-side pepper and looked up by that hash, so
+ * comparison happens inside DynamoDB's key match on a value the caller cannot choose to be close to another.
+ */
+export class ClientStore {
+  private readonly cache = new Map<string, { principal: Principal | undefined; until: number }>();
+
+  constructor(private readonly options: ClientStoreOptions) {}
+
+  /** Creates (or replaces) a client; returns the API key, which is never stored or shown again. */
+  async create(definition: ClientDefinition, apiKey = `clb_${randomToken(32)}`): Promise<{ apiKey: string }> {
+    const client = clientSchema.parse(definition);
+    apiKeySchema.parse(apiKey);
+    const keyHash = hmacHex(await this.options.pepper(), apiKey);
+    const { table } = this.options;
+    const existing = await this.getRecord(client.id);
+    const createdAt = new Date(this.options.clock()).toISOString();
+    await storeCall('store a client', () =>
+      table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...(existing && existing.keyHash !== keyHash
+              ? [{ Delete: { TableName: table.name, Key: apiKeyKey(existing.keyHash) } }]
+              : []),
+            {
+              Put: {
+                TableName: table.name,
+                Item: {
+                  ...clientKey(client.id),
+                  gsi1pk: 'CLIENTS',
+                  gsi1sk: client.id,
+                  ...client,
+                  keyHash,
+                  createdAt,
+                },
+              },
+            },
+            { Put: { TableName: table.name, Item: { ...apiKeyKey(keyHash), ...client } } },
+          ],
+        }),
+      ),
+    );
+    this.cache.clear();
+    return { apiKey };
+  }
+
+  /** The client an API key belongs to, or undefined for an unknown key. */
+  async authenticate(apiKey: string): Promise<Principal | undefined> {
+    if (!apiKeySchema.safeParse(apiKey).success) return undefined;
+    const hash = hmacHex(await this.options.pepper(), apiKey);
+    const now = this.options.clock();
+    const cached = this.cache.get(hash);
+    if (cached && cached.until > now) return cached.principal;
+    const { table } = this.options;
+    const { Item } = await storeCall('authenticate a client', () =>
+      table.doc.send(new GetCommand({ TableName: table.name, Key: apiKeyKey(hash) })),
+    );
+    const parsed = Item
+      ? clientSchema.safeParse({ id: Item.id, scopes: Item.scopes, appliances: Item.appliances })
+      : undefined;
+    const principal = parsed?.success
+      ? { clientId: parsed.data.id, scopes: parsed.data.scopes, appliances: parsed.data.appliances }
+      : undefined;
+    this.cache.set(hash, { principal, until: now + (this.options.cacheMs ?? 30_000) });
+    return principal;
+  }
+
+  /** Every client (without key material), ordered by id. */
+  async list(): Promise<(ClientDefinition & { createdAt: string })[]> {
+    const { table } = this.options;
+    const { Items } = await storeCall('list clients', () =>
+      table.doc.send(
+        new QueryCommand({
+          TableName: table.name,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'CLIENTS' },
+        }),
+      ),
+    );
+    return (Items ?? []).map((item) => ({
+      id: String(item.id),
+      scopes: item.scopes as ClientDefinition['scopes'],
+      appliances: item.appliances as string[],
+      createdAt: String(item.createdAt),
+    }));
+  }
+
+  /** Deletes a client and its key at once. */
+  async revoke(id: string): Promise<void> {
+    const existing = await this.getRecord(id);
+    if (!existing) throw new NotFoundError('client', id);
+    const { table } = this.options;
+    await storeCall('revoke a client', () =>
+      table.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Delete: { TableName: table.name, Key: clientKey(id) } },
+            { Delete: { TableName: table.name, Key: apiKeyKey(existing.keyHash) } },
+          ],
+        }),
+      ),
+    );
+    this.cache.clear();
+  }
+
+  private async getRecord(id: string): Promise<{ keyHash: string } | undefined> {
+    const { table } = this.options;
+    const { Item } = await storeCall('read a client', () =>
+      table.doc.send(new GetCommand({ TableName: table.name, Key: clientKey(id), ConsistentRead: true })),
+    );
+    return Item ? { keyHash: String(Item.keyHash) } : undefined;
+  }
+}

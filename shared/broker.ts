@@ -1,0 +1,120 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ApplianceConnections } from './appliances/connections.js';
+import { AuditLog } from './audit/audit-log.js';
+import { ClientStore } from './auth/clients.js';
+import { type Clock, systemClock } from './clock.js';
+import { readSettings, type Settings } from './config/settings.js';
+import { DeviceDirectory } from './devices/directory.js';
+import { logger } from './observability.js';
+import { CursorCodec } from './pagination/cursor.js';
+import { ApplianceRegistry } from './registry/appliances.js';
+import { type BrokerKeys, loadBrokerKeys } from './secrets/broker-keys.js';
+import { SecretStore } from './secrets/store.js';
+import { SessionManager } from './sessions/manager.js';
+import { SessionStore } from './sessions/store.js';
+import { createTable, type Table } from './store/dynamo.js';
+import { TicketService } from './tickets/ticket-service.js';
+
+/** Every service of the broker, wired once per process. */
+export interface Broker {
+  settings: Settings;
+  clock: Clock;
+  table: Table;
+  secrets: SecretStore;
+  keys: BrokerKeys;
+  registry: ApplianceRegistry;
+  clients: ClientStore;
+  connections: ApplianceConnections;
+  sessions: SessionManager;
+  devices: DeviceDirectory;
+  tickets: TicketService;
+  audit: AuditLog;
+  cursors: CursorCodec;
+  close(): Promise<void>;
+}
+
+export interface BrokerDependencies {
+  settings?: Settings;
+  clock?: Clock;
+  dynamodb?: DynamoDBClient;
+  secretsManager?: SecretsManagerClient;
+}
+
+/** Wires the broker's services; loads the key secret once. */
+export async function createBroker(deps: BrokerDependencies = {}): Promise<Broker> {
+  const settings = deps.settings ?? readSettings();
+  const clock = deps.clock ?? systemClock;
+  const table = createTable(settings.TABLE_NAME, deps.dynamodb ?? new DynamoDBClient({ maxAttempts: 3 }));
+  const secrets = new SecretStore(
+    deps.secretsManager ?? new SecretsManagerClient({ maxAttempts: 3 }),
+    settings.SECRETS_CACHE_SECONDS,
+  );
+  const keys = await loadBrokerKeys(secrets, settings.KEYS_SECRET_ID);
+  const registry = new ApplianceRegistry({
+    table,
+    secrets,
+    secretPrefix: settings.APPLIANCE_SECRET_PREFIX,
+    cacheMs: settings.REGISTRY_CACHE_SECONDS * 1000,
+    clock,
+  });
+  const connections = new ApplianceConnections({
+    connectTimeoutMs: settings.APPLIANCE_CONNECT_TIMEOUT_MS,
+    requestTimeoutMs: settings.APPLIANCE_REQUEST_TIMEOUT_MS,
+    clock,
+    onInsecureTls: (applianceId) =>
+      logger.warn('TLS verification is off for this appliance (tls.insecure)', { applianceId }),
+  });
+  const sessions = new SessionManager({
+    registry,
+    connections,
+    store: new SessionStore(table, async () => keys.sessionKey, clock),
+    clock,
+    refreshMarginMs: settings.SESSION_REFRESH_MARGIN_SECONDS * 1000,
+    onEvent: (event) => logger.info(`appliance session ${event.type}`, { ...event }),
+  });
+  const devices = new DeviceDirectory({
+    registry,
+    connections,
+    sessions,
+    clock,
+    cacheMs: settings.DEVICE_CACHE_SECONDS * 1000,
+  });
+  const cursors = new CursorCodec(keys.apiKeyPepper);
+  const audit = new AuditLog({
+    table,
+    clock,
+    retentionDays: settings.AUDIT_RETENTION_DAYS,
+    cursors,
+    log: (event) => logger.info('launch audit', { audit: event }),
+  });
+  const clients = new ClientStore({ table, pepper: async () => keys.apiKeyPepper, clock });
+  const tickets = new TicketService({ registry, devices, sessions, connections, audit });
+  return {
+    settings,
+    clock,
+    table,
+    secrets,
+    keys,
+    registry,
+    clients,
+    connections,
+    sessions,
+    devices,
+    tickets,
+    audit,
+    cursors,
+    close: () => connections.closeAll(),
+  };
+}
+
+let shared: Promise<Broker> | undefined;
+
+/** The process-wide broker, created from the environment on first use (a Lambda's warm container reuses it). */
+export function getBroker(): Promise<Broker> {
+  shared ??= createBroker().catch((error: unknown) => {
+    shared = undefined;
+    throw error;
+  });
+  return shared;
+}

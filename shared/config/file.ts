@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { apiKeySchema, clientSchema } from '../auth/clients.js';
+import { applianceSchema, credentialsSchema } from '../registry/schemas.js';
+
+/** The configuration file of the contract (`BROKER_CONFIG`). */
+export const configFileSchema = z.strictObject({
+  publicBaseUrl: z
+    .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
+    .refine((value) => !new URL(value).search && !new URL(value).hash, 'must not carry a query or fragment')
+    .optional(),
+  appliances: z
+    .array(applianceSchema.extend({ credentials: credentialsSchema }))
+    .min(1)
+    .refine((list) => new Set(list.map((a) => a.id)).size === list.length, 'appliance ids must be unique'),
+  clients: z
+    .array(clientSchema.extend({ apiKey: apiKeySchema }))
+    .min(1)
+    .refine((list) => new Set(list.map((c) => c.id)).size === list.length, 'client ids must be unique')
+    .refine(
+      (list) => new Set(list.map((c) => c.apiKey)).size === list.length,
+      'client apiKeys must be unique',
+    ),
+  sync: z.strictObject({ intervalSeconds: z.number().int().min(10).max(86_400) }).optional(),
+});
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** A configuration problem naming the file and the field. */
+export class ConfigFileError extends Error {}
+
+/** Validates a parsed configuration; the error names each bad field as a JSON path. */
+export function parseConfig(value: unknown, source = 'configuration'): ConfigFile {
+  const parsed = configFileSchema.safeParse(value);
+  if (parsed.success) {
+    const known = new Set(parsed.data.appliances.map((a) => a.id));
+    const unknown = parsed.data.clients.flatMap((c, i) =>
+      c.appliances
+        .filter((id) => id !== '*' && !known.has(id))
+        .map((id) => `clients[${i}].appliances: unknown appliance ${id}`),
+    );
+    if (unknown.length) throw new ConfigFileError(`${source}: ${unknown.join('; ')}`);
+    return parsed.data;
+  }
+  const problems = parsed.error.issues.map((issue) => {
+    const path = issue.path.reduce<string>(
+      (acc, part) =>
+        typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
+      '',
+    );
+    const field =
+      issue.code === 'unrecognized_keys' ? `${path ? `${path}.` : ''}${issue.keys.join(', ')}` : path;
+    const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message;
+    return `${field || '(root)'}: ${message}`;
+  });
+  throw new ConfigFileError(`${source}: ${problems.join('; ')}`);
+}
+
+/** Reads and validates a configuration file. */
+export async function loadConfigFile(path: string): Promise<ConfigFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigFileError(
+      `${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigFileError(`${path}: is not valid JSON (${(error as Error).message})`);
+  }
+  return parseConfig(json, path);
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const millis = seconds;
+
+/** Runtime settings of every Lambda and the local runtime, read from the environment. */
+export const settingsSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  KEYS_SECRET_ID: z.string().min(1).default('console-launch-broker/keys'),
+  APPLIANCE_SECRET_PREFIX: z.string().min(1).default('console-launch-broker/appliances/'),
+  PUBLIC_BASE_URL: z.url().optional(),
+  LINK_DEFAULT_TTL_SECONDS: seconds(24 * 3600),
+  LINK_MAX_TTL_SECONDS: seconds(7 * 24 * 3600),
+  APPLIANCE_CONNECT_TIMEOUT_MS: millis(5_000),
+  APPLIANCE_REQUEST_TIMEOUT_MS: millis(10_000),
+  SECRETS_CACHE_SECONDS: seconds(300),
+  REGISTRY_CACHE_SECONDS: seconds(30),
+  SESSION_REFRESH_MARGIN_SECONDS: seconds(300),
+  DEVICE_CACHE_SECONDS: seconds(60),
+  AUDIT_RETENTION_DAYS: seconds(400),
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Reads settings from `env`, failing with the names of the variables that are wrong. */
+export function readSettings(env: Record<string, string | undefined> = process.env): Settings {
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid broker environment: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,81 @@
+import type { ApplianceConnections } from '../appliances/connections.js';
+import type { Device } from '../appliances/types.js';
+import type { Clock } from '../clock.js';
+import { NotFoundError } from '../errors.js';
+import type { ApplianceRegistry } from '../registry/appliances.js';
+import type { SessionManager } from '../sessions/manager.js';
+
+export interface DeviceFilter {
+  /** A programmatic name: only this type is asked of the appliance. */
+  type?: string | undefined;
+  /** A case-insensitive substring of the device name. */
+  name?: string | undefined;
+}
+
+export interface DeviceDirectoryOptions {
+  registry: ApplianceRegistry;
+  connections: ApplianceConnections;
+  sessions: SessionManager;
+  clock: Clock;
+  cacheMs: number;
+}
+
+/**
+ * Devices as the appliances report them, with a short per-appliance cache for request validation: an unknown
+ * device id costs at most one live listing before it is a 404.
+ */
+export class DeviceDirectory {
+  private readonly cache = new Map<string, { devices: Map<string, Device>; until: number }>();
+  private readonly inflight = new Map<string, Promise<Device[]>>();
+
+  constructor(private readonly options: DeviceDirectoryOptions) {}
+
+  /** A live listing from the appliance, optionally narrowed by type and name. */
+  async list(applianceId: string, filter: DeviceFilter = {}): Promise<Device[]> {
+    const devices = filter.type
+      ? await this.fetch(applianceId, [filter.type])
+      : await this.refresh(applianceId);
+    const needle = filter.name?.toLowerCase();
+    return needle ? devices.filter((device) => device.name.toLowerCase().includes(needle)) : devices;
+  }
+
+  /** One device, from the cache when fresh, else after one live listing; `NotFoundError` if absent. */
+  async get(applianceId: string, deviceId: string): Promise<Device> {
+    const cached = this.cache.get(applianceId);
+    const hit = cached && cached.until > this.options.clock() ? cached.devices.get(deviceId) : undefined;
+    if (hit) return hit;
+    const devices = await this.refresh(applianceId);
+    const found = devices.find((device) => device.id === deviceId);
+    if (!found) throw new NotFoundError('device', deviceId);
+    return found;
+  }
+
+  /** Seeds the cache from a complete listing obtained elsewhere (the inventory sync). */
+  remember(applianceId: string, devices: readonly Device[]): void {
+    this.cache.set(applianceId, {
+      devices: new Map(devices.map((device) => [device.id, device])),
+      until: this.options.clock() + this.options.cacheMs,
+    });
+  }
+
+  private refresh(applianceId: string): Promise<Device[]> {
+    const running = this.inflight.get(applianceId);
+    if (running) return running;
+    const work = this.fetch(applianceId)
+      .then((devices) => {
+        this.remember(applianceId, devices);
+        return devices;
+      })
+      .finally(() => this.inflight.delete(applianceId));
+    this.inflight.set(applianceId, work);
+    return work;
+  }
+
+  private async fetch(applianceId: string, types?: string[]): Promise<Device[]> {
+    const appliance = await this.options.registry.get(applianceId);
+    const client = this.options.connections.for(appliance);
+    return this.options.sessions.withSession(applianceId, (session) =>
+      client.listDevices(session, types ? { types } : {}),
+    );
+  }
+}

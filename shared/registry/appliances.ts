@@ -1,0 +1,106 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ApplianceCredentialsMissingError } from '../appliances/errors.js';
+import type { Appliance, Credentials } from '../appliances/types.js';
+import type { Clock } from '../clock.js';
+import { NotFoundError } from '../errors.js';
+import type { SecretStore } from '../secrets/store.js';
+import { storeCall, type Table } from '../store/dynamo.js';
+import { applianceSchema, credentialsSchema } from './schemas.js';
+
+const key = (id: string) => ({ pk: `APPLIANCE#${id}`, sk: 'APPLIANCE' });
+
+export interface ApplianceRegistryOptions {
+  table: Table;
+  secrets: SecretStore;
+  secretPrefix: string;
+  cacheMs: number;
+  clock: Clock;
+}
+
+/**
+ * Registered appliances (DynamoDB) and their credentials (one Secrets Manager secret each). Records are cached
+ * in memory for a short time so the click path reads neither store when warm.
+ */
+export class ApplianceRegistry {
+  private readonly cache = new Map<string, { appliance: Appliance; until: number }>();
+
+  constructor(private readonly options: ApplianceRegistryOptions) {}
+
+  /** The appliance, from the cache when fresh; `NotFoundError` if it is not registered. */
+  async get(id: string): Promise<Appliance> {
+    const now = this.options.clock();
+    const cached = this.cache.get(id);
+    if (cached && cached.until > now) return cached.appliance;
+    const { table } = this.options;
+    const result = await storeCall('read an appliance', () =>
+      table.doc.send(new GetCommand({ TableName: table.name, Key: key(id) })),
+    );
+    if (!result.Item) throw new NotFoundError('appliance', id);
+    const appliance = applianceSchema.parse(result.Item.appliance);
+    this.cache.set(id, { appliance, until: now + this.options.cacheMs });
+    return appliance;
+  }
+
+  /** Every registered appliance, ordered by id. */
+  async list(): Promise<Appliance[]> {
+    const { table } = this.options;
+    const appliances: Appliance[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await storeCall('list appliances', () =>
+        table.doc.send(
+          new QueryCommand({
+            TableName: table.name,
+            IndexName: 'gsi1',
+            KeyConditionExpression: 'gsi1pk = :pk',
+            ExpressionAttributeValues: { ':pk': 'APPLIANCES' },
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) appliances.push(applianceSchema.parse(item.appliance));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return appliances;
+  }
+
+  /** Registers or updates an appliance and, when given, its credentials. */
+  async put(appliance: Appliance, credentials?: Credentials): Promise<void> {
+    const record = applianceSchema.parse(appliance);
+    if (credentials)
+      await this.options.secrets.putJson(this.secretId(record.id), credentialsSchema.parse(credentials));
+    const { table } = this.options;
+    await storeCall('register an appliance', () =>
+      table.doc.send(
+        new PutCommand({
+          TableName: table.name,
+          Item: { ...key(record.id), gsi1pk: 'APPLIANCES', gsi1sk: record.id, appliance: record },
+        }),
+      ),
+    );
+    this.cache.delete(record.id);
+  }
+
+  /** Removes an appliance and its credentials. */
+  async remove(id: string): Promise<void> {
+    const { table } = this.options;
+    await storeCall('remove an appliance', () =>
+      table.doc.send(new DeleteCommand({ TableName: table.name, Key: key(id) })),
+    );
+    await this.options.secrets.delete(this.secretId(id));
+    this.cache.delete(id);
+  }
+
+  /** The stored credentials, through the secrets cache. */
+  async credentials(id: string, options: { forceFetch?: boolean } = {}): Promise<Credentials> {
+    const value = await this.options.secrets.getJson(this.secretId(id), options);
+    const parsed = credentialsSchema.safeParse(value);
+    if (!parsed.success) throw new ApplianceCredentialsMissingError(id);
+    return parsed.data;
+  }
+
+  /** The Secrets Manager name of an appliance's credentials. */
+  secretId(id: string): string {
+    return `${this.options.secretPrefix}${id}`;
+  }
+}

@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import type { ApplianceConnections } from '../appliances/connections.js';
+import {
+  ApplianceAuthError,
+  ApplianceError,
+  ApplianceTimeoutError,
+  ApplianceUnavailableError,
+} from '../appliances/errors.js';
+import type { ApplianceSession } from '../appliances/types.js';
+import { type Clock, jitter, sleep } from '../clock.js';
+import type { ApplianceRegistry } from '../registry/appliances.js';
+import type { LoginFailure, SessionStore } from './store.js';
+
+export interface SessionManagerOptions {
+  registry: ApplianceRegistry;
+  connections: ApplianceConnections;
+  store: SessionStore;
+  clock: Clock;
+  /** Renew in the background once a session is this close to expiry. */
+  refreshMarginMs: number;
+  /** How long a login lease protects the winner before others may take over. */
+  leaseMs?: number;
+  /** How long a waiter waits for another process's login. */
+  waitMs?: number;
+  /** How long a refused login blocks further attempts, across processes. */
+  authFailureHoldMs?: number;
+  /** How long an unreachable appliance blocks further logins, across processes. */
+  failureHoldMs?: number;
+  onEvent?: (event: SessionEvent) => void;
+}
+
+export type SessionEvent =
+  | { type: 'login'; applianceId: string; durationMs: number }
+  | { type: 'login-failed'; applianceId: string; reason: string }
+  | { type: 'invalidated'; applianceId: string }
+  | { type: 'refresh-failed'; applianceId: string; reason: string };
+
+/**
+ * Appliance sessions for every request of every process: memory first, then DynamoDB, then one login
+ * guarded by a conditional-write lease so 100 cold requests across processes cause one appliance login.
+ */
+export class SessionManager {
+  private readonly memory = new Map<string, ApplianceSession>();
+  private readonly inflight = new Map<string, Promise<ApplianceSession>>();
+  private readonly owner = randomUUID();
+  private readonly leaseMs: number;
+  private readonly waitMs: number;
+
+  constructor(private readonly options: SessionManagerOptions) {
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.waitMs = options.waitMs ?? 14_000;
+  }
+
+  /** A valid session for the appliance; starts a background renewal when it is close to expiry. */
+  async get(applianceId: string): Promise<ApplianceSession> {
+    const now = this.options.clock();
+    const cached = this.memory.get(applianceId);
+    if (cached && cached.expiresAt > now) {
+      if (cached.expiresAt - now < this.options.refreshMarginMs)
+        this.refreshInBackground(applianceId, cached);
+      return cached;
+    }
+    return this.singleFlight(applianceId, () => this.acquire(applianceId));
+  }
+
+  /** A valid session and whether it already existed (no login was needed), for the admin login route. */
+  async ensure(applianceId: string): Promise<{ session: ApplianceSession; reused: boolean }> {
+    const cached = this.memory.get(applianceId);
+    if (cached && cached.expiresAt > this.options.clock()) return { session: cached, reused: true };
+    const stored = await this.options.store.read(applianceId);
+    if (stored) return { session: this.remember(applianceId, stored), reused: true };
+    return { session: await this.get(applianceId), reused: false };
+  }
+
+  /**
+   * Runs `call` with a session. If the appliance refuses the session (it forgot it or expired the JWT), the
+   * session is dropped, one new one is obtained and the call is retried once.
+   */
+  async withSession<T>(applianceId: string, call: (session: ApplianceSession) => Promise<T>): Promise<T> {
+    const session = await this.get(applianceId);
+    try {
+      return await call(session);
+    } catch (error) {
+      if (!(error instanceof ApplianceAuthError) || error.step === 'login') throw error;
+      await this.invalidate(applianceId, session.userSessionId);
+      return call(await this.get(applianceId));
+    }
+  }
+
+  /** Forgets a session, only if it is still the one that failed. */
+  async invalidate(applianceId: string, userSessionId: string): Promise<void> {
+    if (this.memory.get(applianceId)?.userSessionId === userSessionId) this.memory.delete(applianceId);
+    await this.options.store.deleteIf(applianceId, userSessionId);
+    this.options.onEvent?.({ type: 'invalidated', applianceId });
+  }
+
+  /** Drops every in-memory session (tests, and the local runtime when an appliance is re-registered). */
+  clearMemory(): void {
+    this.memory.clear();
+  }
+
+  private singleFlight(
+    applianceId: string,
+    work: () => Promise<ApplianceSession>,
+  ): Promise<ApplianceSession> {
+    const running = this.inflight.get(applianceId);
+    if (running) return running;
+    const promise = work().finally(() => this.inflight.delete(applianceId));
+    this.inflight.set(applianceId, promise);
+    return promise;
+  }
+
+  private refreshInBackground(applianceId: string, current: ApplianceSession): void {
+    if (this.inflight.has(applianceId)) return;
+    this.singleFlight(applianceId, () => this.acquire(applianceId, current)).catch((error: unknown) => {
+      this.options.onEvent?.({ type: 'refresh-failed', applianceId, reason: describe(error) });
+    });
+  }
+
+  /** Memory miss: read the shared store, else win the lease and log in, else wait for the winner. */
+  private async acquire(applianceId: string, replacing?: ApplianceSession): Promise<ApplianceSession> {
+    const { store, clock } = this.options;
+    const usable = (session: ApplianceSession | undefined): session is ApplianceSession =>
+      session !== undefined &&
+      (replacing
+        ? session.userSessionId !== replacing.userSessionId &&
+          session.expiresAt - clock() > this.options.refreshMarginMs
+        : true);
+
+    const stored = await store.read(applianceId);
+    if (usable(stored)) return this.remember(applianceId, stored);
+
+    const deadline = Date.now() + this.waitMs;
+    let delay = 25;
+    for (;;) {
+      const lease = await store.tryLease(applianceId, this.owner, this.leaseMs);
+      if (lease.acquired) return this.loginHoldingLease(applianceId, usable);
+      if (lease.failure) throw failureToError(applianceId, lease.failure);
+      if (replacing && replacing.expiresAt > clock()) return replacing;
+      await sleep(jitter(delay));
+      delay = Math.min(delay * 2, 400);
+      const winner = await store.read(applianceId);
+      if (usable(winner)) return this.remember(applianceId, winner);
+      if (Date.now() >= deadline) throw new ApplianceTimeoutError(applianceId, 'login', this.waitMs);
+    }
+  }
+
+  private async loginHoldingLease(
+    applianceId: string,
+    usable: (session: ApplianceSession | undefined) => session is ApplianceSession,
+  ): Promise<ApplianceSession> {
+    const { store, registry, connections } = this.options;
+    try {
+      // Another process may have finished its login between our read and our lease.
+      const latest = await store.read(applianceId);
+      if (usable(latest)) {
+        await store.releaseLease(applianceId, this.owner);
+        return this.remember(applianceId, latest);
+      }
+      const appliance = await registry.get(applianceId);
+      const credentials = await registry.credentials(applianceId);
+      const started = Date.now();
+      const session = await connections.for(appliance).login(credentials);
+      this.options.onEvent?.({ type: 'login', applianceId, durationMs: Date.now() - started });
+      await store.write(applianceId, session);
+      await store.releaseLease(applianceId, this.owner);
+      return this.remember(applianceId, session);
+    } catch (error) {
+      this.options.onEvent?.({ type: 'login-failed', applianceId, reason: describe(error) });
+      const hold = this.holdFor(error);
+      await store
+        .releaseLease(applianceId, this.owner, hold ? { value: toFailure(error), holdMs: hold } : undefined)
+        .catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private holdFor(error: unknown): number {
+    if (
+      error instanceof ApplianceAuthError ||
+      (error instanceof ApplianceError && error.kind === 'credentials')
+    ) {
+      return this.options.authFailureHoldMs ?? 30_000;
+    }
+    if (error instanceof ApplianceError) return this.options.failureHoldMs ?? 2_000;
+    return 0;
+  }
+
+  private remember(applianceId: string, session: ApplianceSession): ApplianceSession {
+    this.memory.set(applianceId, session);
+    return session;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : 'unknown error';
+}
+
+function toFailure(error: unknown): LoginFailure {
+  if (error instanceof ApplianceError) {
+    const status = (error as { status?: number }).status;
+    return { kind: error.kind, message: error.message, ...(status === undefined ? {} : { status }) };
+  }
+  return { kind: 'unavailable', message: describe(error) };
+}
+
+function failureToError(applianceId: string, failure: LoginFailure): ApplianceError {
+  if (failure.kind === 'auth' || failure.kind === 'credentials') {
+    return new ApplianceAuthError(applianceId, 'login', failure.status ?? 401);
+  }
+  return new ApplianceUnavailableError(applianceId, 'login', 'failed a moment ago; not retrying yet');
+}

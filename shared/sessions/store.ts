@@ -1,0 +1,151 @@
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { ApplianceSession } from '../appliances/types.js';
+import type { Clock } from '../clock.js';
+import { seal, unseal } from '../crypto/index.js';
+import { isConditionFailed, storeCall, type Table } from '../store/dynamo.js';
+
+const sessionKey = (applianceId: string) => ({ pk: `APPLIANCE#${applianceId}`, sk: 'SESSION' });
+const leaseKey = (applianceId: string) => ({ pk: `APPLIANCE#${applianceId}`, sk: 'SESSION_LEASE' });
+
+/** Why the last login failed, kept on the lease so other processes do not repeat a refused login. */
+export interface LoginFailure {
+  kind: string;
+  status?: number;
+  message: string;
+}
+
+export type LeaseOutcome = { acquired: true } | { acquired: false; failure?: LoginFailure };
+
+/**
+ * Appliance sessions shared by every broker process, in DynamoDB. The JWT is sealed with AES-256-GCM bound
+ * to the appliance id; the item's TTL lets DynamoDB delete it eventually, and expiry is checked on read
+ * because TTL deletion runs late.
+ */
+export class SessionStore {
+  constructor(
+    private readonly table: Table,
+    private readonly key: () => Promise<Buffer>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The stored session if it is still valid, else undefined. */
+  async read(applianceId: string): Promise<ApplianceSession | undefined> {
+    const { Item } = await storeCall('read an appliance session', () =>
+      this.table.doc.send(
+        new GetCommand({ TableName: this.table.name, Key: sessionKey(applianceId), ConsistentRead: true }),
+      ),
+    );
+    if (!Item || typeof Item.expiresAt !== 'number' || Item.expiresAt <= this.clock()) return undefined;
+    try {
+      const jwt = unseal(await this.key(), String(Item.jwtSealed), applianceId);
+      return {
+        userSessionId: String(Item.userSessionId),
+        username: String(Item.username),
+        jwt,
+        expiresAt: Item.expiresAt,
+      };
+    } catch {
+      // Sealed with a rotated key or tampered with: treat as absent and log in again.
+      return undefined;
+    }
+  }
+
+  /** Stores a freshly opened session. */
+  async write(applianceId: string, session: ApplianceSession): Promise<void> {
+    const jwtSealed = seal(await this.key(), session.jwt, applianceId);
+    await storeCall('store an appliance session', () =>
+      this.table.doc.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: {
+            ...sessionKey(applianceId),
+            userSessionId: session.userSessionId,
+            username: session.username,
+            jwtSealed,
+            expiresAt: session.expiresAt,
+            ttl: Math.ceil(session.expiresAt / 1000) + 3600,
+          },
+        }),
+      ),
+    );
+  }
+
+  /** Deletes the stored session only if it is still the one that failed, so a newer one survives. */
+  async deleteIf(applianceId: string, userSessionId: string): Promise<void> {
+    try {
+      await storeCall('invalidate an appliance session', () =>
+        this.table.doc.send(
+          new DeleteCommand({
+            TableName: this.table.name,
+            Key: sessionKey(applianceId),
+            ConditionExpression: 'userSessionId = :id',
+            ExpressionAttributeValues: { ':id': userSessionId },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  /** Takes the login lease unless another live owner holds it; a held lease may carry the last login failure. */
+  async tryLease(applianceId: string, owner: string, leaseMs: number): Promise<LeaseOutcome> {
+    const now = this.clock();
+    try {
+      await storeCall('take the login lease', () =>
+        this.table.doc.send(
+          new PutCommand({
+            TableName: this.table.name,
+            Item: {
+              ...leaseKey(applianceId),
+              owner,
+              leaseUntil: now + leaseMs,
+              ttl: Math.ceil(now / 1000) + 3600,
+            },
+            ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
+            ExpressionAttributeValues: { ':now': now },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      return { acquired: true };
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      const old = (error as { Item?: Record<string, { S?: string; N?: string }> }).Item;
+      const failure = old?.failure?.S ? (JSON.parse(old.failure.S) as LoginFailure) : undefined;
+      return failure ? { acquired: false, failure } : { acquired: false };
+    }
+  }
+
+  /** Releases the lease; with a failure, holds it for `holdMs` so others fail fast instead of retrying. */
+  async releaseLease(applianceId: string, owner: string, failure?: { value: LoginFailure; holdMs: number }) {
+    const command = failure
+      ? new PutCommand({
+          TableName: this.table.name,
+          Item: {
+            ...leaseKey(applianceId),
+            owner,
+            leaseUntil: this.clock() + failure.holdMs,
+            failure: JSON.stringify(failure.value),
+            ttl: Math.ceil(this.clock() / 1000) + 3600,
+          },
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        })
+      : new DeleteCommand({
+          TableName: this.table.name,
+          Key: leaseKey(applianceId),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        });
+    try {
+      await storeCall('release the login lease', () =>
+        command instanceof PutCommand ? this.table.doc.send(command) : this.table.doc.send(command),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+}
