@@ -76,6 +76,59 @@ export const routes = {
     body: api.viewerRequestBody,
     responses: [{ status: 201, description: 'Ticket minted', schema: api.ticketResponse }],
   },
+  createLink: {
+    method: 'POST',
+    path: '/v1/links',
+    function: 'links-create',
+    summary: 'Create a one-click launch link (validated now, a fresh ticket minted at each click)',
+    scope: 'links:create',
+    body: api.createLinkBody,
+    responses: [
+      { status: 201, description: 'Link created; the URL is shown only here', schema: api.linkResponse },
+    ],
+  },
+  revokeLink: {
+    method: 'DELETE',
+    path: '/v1/links/{id}',
+    function: 'links-revoke',
+    summary: 'Revoke a link; the next click answers 404',
+    scope: 'links:create',
+    params: api.linkParams,
+    responses: [{ status: 204, description: 'Revoked' }],
+  },
+  launch: {
+    method: 'GET',
+    path: '/launch/{token}',
+    function: 'launch',
+    summary: 'Open the console: mint a ticket and redirect to the appliance viewer',
+    params: api.launchParams,
+    html: true,
+    responses: [
+      {
+        status: 302,
+        description: "Redirect to the appliance's viewer with a ticket minted for this click",
+        headers: { location: 'The appliance launchUI URL' },
+      },
+    ],
+  },
+  launchHead: {
+    method: 'HEAD',
+    path: '/launch/{token}',
+    function: 'launch-head',
+    summary: 'Check a link without using it (mail scanners, previewers)',
+    params: api.launchParams,
+    html: true,
+    responses: [{ status: 204, description: 'The link is live' }],
+  },
+  audit: {
+    method: 'GET',
+    path: '/v1/audit',
+    function: 'audit',
+    summary: 'Launch audit events, newest first',
+    scope: 'admin',
+    query: api.auditQuery,
+    responses: [{ status: 200, description: 'Audit events', schema: api.auditResponse }],
+  },
 } satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof routes;

@@ -6,6 +6,7 @@ import { ClientStore } from './auth/clients.js';
 import { type Clock, systemClock } from './clock.js';
 import { readSettings, type Settings } from './config/settings.js';
 import { DeviceDirectory } from './devices/directory.js';
+import { LinkService } from './links/link-service.js';
 import { logger } from './observability.js';
 import { CursorCodec } from './pagination/cursor.js';
 import { ApplianceRegistry } from './registry/appliances.js';
@@ -29,6 +30,7 @@ export interface Broker {
   sessions: SessionManager;
   devices: DeviceDirectory;
   tickets: TicketService;
+  links: LinkService;
   audit: AuditLog;
   cursors: CursorCodec;
   close(): Promise<void>;
@@ -90,6 +92,20 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
   });
   const clients = new ClientStore({ table, pepper: async () => keys.apiKeyPepper, clock });
   const tickets = new TicketService({ registry, devices, sessions, connections, audit });
+  const links = new LinkService({
+    table,
+    clock,
+    registry,
+    tickets,
+    audit,
+    publicBaseUrl: () => {
+      const base = process.env.PUBLIC_BASE_URL ?? settings.PUBLIC_BASE_URL;
+      if (!base) throw new Error('PUBLIC_BASE_URL is not set: launch links need a public base URL');
+      return base.replace(/\/$/, '');
+    },
+    defaultTtlSeconds: settings.LINK_DEFAULT_TTL_SECONDS,
+    maxTtlSeconds: settings.LINK_MAX_TTL_SECONDS,
+  });
   return {
     settings,
     clock,
@@ -102,6 +118,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     sessions,
     devices,
     tickets,
+    links,
     audit,
     cursors,
     close: () => connections.closeAll(),

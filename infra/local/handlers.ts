@@ -1,16 +1,26 @@
 import type { Handler } from 'aws-lambda';
+import { handler as audit } from '../../functions/audit.js';
 import { handler as authorizer } from '../../functions/authorizer.js';
 import { handler as devices } from '../../functions/devices.js';
 import { handler as health } from '../../functions/health.js';
+import { handler as launch } from '../../functions/launch.js';
+import { handler as launchHead } from '../../functions/launch-head.js';
+import { handler as linksCreate } from '../../functions/links-create.js';
+import { handler as linksRevoke } from '../../functions/links-revoke.js';
 import { handler as login } from '../../functions/login.js';
 import { handler as openapi } from '../../functions/openapi.js';
 import { handler as ticket } from '../../functions/ticket.js';
 
 /** The Lambda handlers by function name, the same modules CDK bundles. */
 export const handlers: Record<string, Handler> = {
+  audit,
   authorizer,
   devices,
   health,
+  launch,
+  'launch-head': launchHead,
+  'links-create': linksCreate,
+  'links-revoke': linksRevoke,
   login,
   openapi,
   ticket,

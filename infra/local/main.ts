@@ -13,11 +13,15 @@ async function main(): Promise<void> {
   const port = Number.parseInt(env.PORT ?? '3000', 10);
   const cleanups: (() => Promise<void>)[] = [];
   let demoKey: string | undefined;
+  let demoDeviceId: string | undefined;
 
   const config = async (listenUrl: string): Promise<ConfigFile> => {
     if (env.BROKER_CONFIG) return loadConfigFile(env.BROKER_CONFIG);
     const simulator = await startDsviewSimulator({ host: '127.0.0.1', port: 0 });
     cleanups.push(() => simulator.close());
+    demoDeviceId = simulator.devices.find(
+      (device) => device.device_type_programmatic_name === 'ADX-IP-IQ',
+    )?.id;
     demoKey = `demo_${randomBytes(24).toString('base64url')}`;
     return {
       publicBaseUrl: listenUrl,
@@ -66,7 +70,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
   process.stdout.write(`ready ${local.url}\n`);
-  if (demoKey) process.stdout.write(`demo api key: ${demoKey}\n`);
+  if (demoKey) {
+    process.stdout.write(`demo api key: ${demoKey}\n`);
+    if (demoDeviceId) {
+      const link = await local.broker.links.create(
+        { clientId: 'demo', scopes: ['links:create'], appliances: ['demo'] },
+        { applianceId: 'demo', deviceId: demoDeviceId, viewerType: 'KVM' },
+      );
+      process.stdout.write(`demo launch link: ${link.url}\n`);
+    }
+  }
 }
 
 main().catch((error: unknown) => {

@@ -62,9 +62,14 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       secretsManager = endpoint.endpoint;
     }
     const tableName = options.tableName ?? DEFAULT_TABLE;
-    applyEnv({ ...localAwsEnv({ dynamodb, secretsManager }), TABLE_NAME: tableName, KEYS_SECRET_ID });
+    const keysSecretId = process.env.KEYS_SECRET_ID ?? KEYS_SECRET_ID;
+    applyEnv({
+      ...localAwsEnv({ dynamodb, secretsManager }),
+      TABLE_NAME: tableName,
+      KEYS_SECRET_ID: keysSecretId,
+    });
     await ensureTable(new DynamoDBClient({}), tableName);
-    await ensureKeys();
+    await ensureKeys(keysSecretId);
 
     const server = new LocalServer({ host: options.host, port: options.port, routes: routeList, handlers });
     const listenUrl = await server.listen();
@@ -81,9 +86,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   }
 }
 
-/** Creates the broker's key secret on first start; an existing one (BROKER_DATA_DIR) is kept. */
-async function ensureKeys(): Promise<void> {
-  const secrets = new SecretStore();
-  const existing = await secrets.getJson(KEYS_SECRET_ID, { forceFetch: true });
-  if (existing === undefined) await secrets.putJson(KEYS_SECRET_ID, generateBrokerKeys());
+/** Creates the broker's key secret on first start; an existing one (BROKER_DATA_DIR, other processes) is kept. */
+export async function ensureKeys(secretId: string): Promise<void> {
+  await new SecretStore().createJson(secretId, generateBrokerKeys());
 }

@@ -48,6 +48,21 @@ export class SecretStore {
     this.provider.clearCache();
   }
 
+  /** Creates a secret only if it does not exist yet; false when another writer got there first. */
+  async createJson(secretId: string, value: unknown): Promise<boolean> {
+    try {
+      await this.client.send(
+        new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify(value) }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ResourceExistsException') return false;
+      throw error;
+    } finally {
+      this.provider.clearCache();
+    }
+  }
+
   /** Deletes a secret at once (no recovery window: the CLI removes an appliance on purpose). */
   async delete(secretId: string): Promise<void> {
     try {

@@ -54,10 +54,6 @@ export function deterministicUuid(key: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/**
- * The device shapes worth testing against. The path lists vary on purpose (absent, empty, unknown entries, both
- * IPUHD orders) because the note only documents paths for IPUHD and a client must not depend on the rest.
- */
 interface Shape {
   type: ProgrammaticName;
   paths?: string[];
@@ -65,6 +61,10 @@ interface Shape {
   label: string;
 }
 
+/**
+ * The device shapes worth testing against. The path lists vary on purpose (absent, empty, unknown entries, both
+ * IPUHD orders) because the note only documents paths for IPUHD and a client must not depend on the rest.
+ */
 const SHAPES: Shape[] = [
   { type: 'ADX-IP-IQ', paths: ['DCP_KVM_IP'], roles: ['web', 'app'], label: 'KVM' },
   { type: 'ADX-IP-IQ', roles: ['db', 'cache'], label: 'KVM' },
