@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
+import { type Clock, jitter, sleep } from '../clock.js';
 import { hmacHex, randomToken } from '../crypto/index.js';
 import { NotFoundError } from '../errors.js';
 import { idSchema } from '../registry/schemas.js';
@@ -46,6 +46,22 @@ export class ClientStore {
   async create(definition: ClientDefinition, apiKey = `clb_${randomToken(32)}`): Promise<{ apiKey: string }> {
     const client = clientSchema.parse(definition);
     apiKeySchema.parse(apiKey);
+    // Several processes loading one configuration race on the same items; the transaction is safe to repeat.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.write(client, apiKey);
+        break;
+      } catch (error) {
+        if (attempt >= 5 || !(error instanceof Error) || error.name !== 'TransactionCanceledException')
+          throw error;
+        await sleep(jitter(50 * attempt));
+      }
+    }
+    this.cache.clear();
+    return { apiKey };
+  }
+
+  private async write(client: ClientDefinition, apiKey: string): Promise<void> {
     const keyHash = hmacHex(await this.options.pepper(), apiKey);
     const { table } = this.options;
     const existing = await this.getRecord(client.id);
@@ -75,8 +91,6 @@ export class ClientStore {
         }),
       ),
     );
-    this.cache.clear();
-    return { apiKey };
   }
 
   /** The client an API key belongs to, or undefined for an unknown key. */

@@ -43,7 +43,10 @@ export class SecretStore {
       await this.client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString }));
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
-      await this.client.send(new CreateSecretCommand({ Name: secretId, SecretString }));
+      // Another writer may create it between our two calls; then our value simply becomes the new version.
+      if (!(await this.createJson(secretId, value))) {
+        await this.client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString }));
+      }
     }
     this.provider.clearCache();
   }

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
 import type { Pool } from 'undici';
 import type { z } from 'zod';
@@ -49,17 +50,36 @@ interface CallSpec<T> {
   retry: boolean;
 }
 
+/**
+ * Certificate failures: our pin mismatch, and every X509 verification code Node's TLS layer puts on the error
+ * (OpenSSL's names), so a wrong CA of any shape is a TLS error rather than "unreachable".
+ */
 const TLS_ERROR_CODES = new Set([
   'ERR_CERT_PIN_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
   'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+  'CERT_CHAIN_TOO_LONG',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
 ]);
+/** undici's own timers (connect, headers, body); the whole-call budget surfaces as a `TimeoutError` instead. */
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
@@ -116,7 +136,7 @@ export class DsviewClient implements ApplianceClient {
     session: ApplianceSession,
     options: { types?: readonly string[] } = {},
   ): Promise<Device[]> {
-    const types = options.types ?? PROGRAMMATIC_NAMES;
+    const types = [...new Set(options.types ?? PROGRAMMATIC_NAMES)];
     const pages = await Promise.all(
       types.map((type) =>
         this.call({
@@ -215,6 +235,10 @@ export class DsviewClient implements ApplianceClient {
     } catch (error) {
       throw this.transportError(step, error);
     }
+    // undici hands a kept-alive connection back to the pool one event-loop turn after the response ends
+    // (a setImmediate, to catch servers that close anyway); a call made before then finds the connection
+    // busy and opens another. Waiting that turn keeps back-to-back calls (login → createTicket) on one.
+    await nextTurn();
     const status = response.statusCode;
     if (status === 401 || status === 403) throw new ApplianceAuthError(this.applianceId, step, status);
     if (status >= 500) {
@@ -247,37 +271,44 @@ export class DsviewClient implements ApplianceClient {
     return parsed.data;
   }
 
+  /**
+   * Classifies a failure of `pool.request` or of reading its body. What undici surfaces:
+   * - the whole-call budget (`AbortSignal.timeout`): the signal's reason itself, a DOMException named
+   *   `TimeoutError` (its `code` is the number 23, not a string);
+   * - its own timers: `ConnectTimeoutError`/`HeadersTimeoutError`/`BodyTimeoutError` with `UND_ERR_*` codes;
+   * - a refused connection or failed TLS verification: Node's own error, its code (`ECONNREFUSED`,
+   *   `DEPTH_ZERO_SELF_SIGNED_CERT`, …) on the error itself; our pin mismatch is `ERR_CERT_PIN_MISMATCH`;
+   * - a connection closed mid-request: `SocketError` `UND_ERR_SOCKET`.
+   * Codes are collected along the `cause` chain as well, in case a layer wraps them. Messages carry the
+   * code only, never undici's text (which could quote a URL).
+   */
   private transportError(step: ApplianceStep, error: unknown): Error {
-    const code = errorCode(error);
+    const codes = errorCodes(error);
     const name = error instanceof Error ? error.name : '';
-    if (
-      name === 'TimeoutError' ||
-      code === 'UND_ERR_CONNECT_TIMEOUT' ||
-      code === 'UND_ERR_HEADERS_TIMEOUT' ||
-      code === 'UND_ERR_BODY_TIMEOUT' ||
-      code === 'UND_ERR_ABORTED'
-    ) {
+    if (name === 'TimeoutError' || codes.some((code) => TIMEOUT_CODES.has(code))) {
       return new ApplianceTimeoutError(this.applianceId, step, this.requestTimeoutMs);
     }
-    if (code && TLS_ERROR_CODES.has(code)) {
-      return new ApplianceTlsError(this.applianceId, step, `TLS verification failed (${code})`);
+    const tlsCode = codes.find((code) => TLS_ERROR_CODES.has(code));
+    if (tlsCode) {
+      return new ApplianceTlsError(this.applianceId, step, `TLS verification failed (${tlsCode})`);
     }
     const failure = new ApplianceUnavailableError(
       this.applianceId,
       step,
-      `could not be reached (${code ?? name})`,
+      `could not be reached (${codes[0] ?? (name || 'unknown error')})`,
     );
-    return code && RESET_CODES.has(code) ? new RetryableFailure(failure) : failure;
+    return codes.some((code) => RESET_CODES.has(code)) ? new RetryableFailure(failure) : failure;
   }
 }
 
-function errorCode(error: unknown): string | undefined {
+/** Every string `code` on an error and its `cause` chain, outermost first. */
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
   let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
-    if (typeof code === 'string' && !(current as { cause?: unknown }).cause) return code;
-    current = (current as { cause?: unknown }).cause;
+    if (typeof code === 'string') codes.push(code);
+    current = current.cause;
   }
-  return undefined;
+  return codes;
 }

@@ -1,0 +1,156 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+
+/** The repository root: `functions/`, `shared/` and `package-lock.json` live here. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The source file of a broker Lambda. */
+export function functionEntry(name: string): string {
+  return join(PROJECT_ROOT, 'functions', `${name}.ts`);
+}
+
+export function functionExists(name: string): boolean {
+  return existsSync(functionEntry(name));
+}
+
+/** ESM needs `require` for the CommonJS dependencies esbuild inlines. */
+export const REQUIRE_SHIM =
+  "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
+
+/** esbuild options of every function (see docs/architecture.md, "Bundling"). */
+export function bundlingOptions(bundleAwsSdk: boolean): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    minify: true,
+    sourceMap: true,
+    sourcesContent: false,
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    banner: REQUIRE_SHIM,
+    bundleAwsSDK: bundleAwsSdk,
+    // With the runtime's SDK, keep @aws-sdk/* out of the bundle (the runtime provides it).
+    ...(bundleAwsSdk ? { externalModules: [] } : { externalModules: ['@aws-sdk/*'] }),
+  };
+}
+
+export interface VpcPlacement {
+  vpc: ec2.IVpc;
+  subnets: ec2.ISubnet[];
+  securityGroups: ec2.ISecurityGroup[];
+}
+
+export interface BrokerFunctionProps {
+  entry: string;
+  description: string;
+  memoryMb: number;
+  timeout: Duration;
+  environment: Record<string, string>;
+  /** What the function may do besides writing its own logs and traces. */
+  statements: iam.PolicyStatement[];
+  logRetention: logs.RetentionDays;
+  removalPolicy: RemovalPolicy;
+  bundleAwsSdk: boolean;
+  vpc?: VpcPlacement;
+}
+
+/**
+ * One Lambda the way the broker runs them: nodejs22.x on arm64, an ESM esbuild bundle with source maps, X-Ray
+ * active tracing, its own log group with retention, and its own role whose policies list every permission
+ * explicitly (no AWS managed policy).
+ */
+export class BrokerFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: BrokerFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.removalPolicy,
+    });
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'OwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+      ...props.statements,
+    ];
+    if (props.vpc) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'VpcNetworkInterfaces',
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
+    }
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+      inlinePolicies: { access: new iam.PolicyDocument({ statements }) },
+    });
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMb,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      bundling: bundlingOptions(props.bundleAwsSdk),
+      ...(props.vpc
+        ? {
+            vpc: props.vpc.vpc,
+            vpcSubnets: { subnets: props.vpc.subnets },
+            securityGroups: props.vpc.securityGroups,
+          }
+        : {}),
+    });
+
+    NagSuppressions.addResourceSuppressions(
+      this.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'X-Ray PutTraceSegments/PutTelemetryRecords (added by active tracing) and, for VPC functions, the ' +
+            'ENI management actions Lambda needs have no resource-level permissions: AWS requires Resource "*".',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(this.fn, [
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'The project targets nodejs22.x deliberately (the code, its tests and the bundles are built and ' +
+          'measured for Node 22); moving to a newer runtime is a tested change, not a default.',
+      },
+    ]);
+  }
+}

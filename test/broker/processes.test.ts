@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureKeys } from '../../infra/local/runtime.js';
+import type { ConfigFile } from '../../shared/config/file.js';
+import { type DsviewSimulator, startDsviewSimulator } from '../simulators/dsview/simulator.js';
+import { useLocalAws } from '../support/aws.js';
+import { openViewer } from '../support/broker.js';
+import { type BrokerProcess, runBrokerExpectingFailure, spawnBroker } from '../support/processes.js';
+
+let sim: DsviewSimulator;
+let dir: string;
+const apiKey = `proc-${randomBytes(24).toString('base64url')}`;
+
+const configFor = (s: DsviewSimulator, clients: ConfigFile['clients']): ConfigFile => ({
+  appliances: [
+    {
+      id: 'lab',
+      name: 'Lab',
+      baseUrl: s.url,
+      platform: 'MP1000',
+      firmwareVersion: '3.33.8',
+      credentials: { username: s.username, password: s.password },
+      tls: { fingerprint256: s.fingerprint256 },
+    },
+  ],
+  clients,
+});
+
+beforeAll(async () => {
+  sim = await startDsviewSimulator({ maxSessions: 4 });
+  dir = await mkdtemp(join(tmpdir(), 'clb-proc-'));
+});
+afterAll(async () => {
+  await sim?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('several broker processes sharing one DynamoDB', () => {
+  const processes: BrokerProcess[] = [];
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+  });
+
+  it('100 concurrent cold ticket requests across 4 processes cause exactly 1 appliance login', async () => {
+    const aws = await useLocalAws();
+    const run = randomBytes(6).toString('hex');
+    const env = {
+      BROKER_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+      BROKER_SECRETS_ENDPOINT: inject('secretsEndpoint'),
+      BROKER_TABLE_NAME: aws.tableName,
+      KEYS_SECRET_ID: `test/${run}/keys`,
+      APPLIANCE_SECRET_PREFIX: `test/${run}/appliances/`,
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    };
+    await ensureKeys(env.KEYS_SECRET_ID);
+    const file = join(dir, 'shared.json');
+    await writeFile(
+      file,
+      JSON.stringify(
+        configFor(sim, [{ id: 'itsm', apiKey, scopes: ['tickets:create'], appliances: ['lab'] }]),
+      ),
+    );
+    processes.push(
+      ...(await Promise.all([1, 2, 3, 4].map(() => spawnBroker({ ...env, BROKER_CONFIG: file })))),
+    );
+    const deviceId = sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
+    // Warm the device caches so the burst is about sessions, not listings.
+    sim.resetCounters();
+    const responses = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const target = processes[i % processes.length]!;
+        const response = await request(`${target.url}/v1/appliances/lab/devices/${deviceId}/tickets`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ viewerType: 'KVM' }),
+        });
+        return {
+          status: response.statusCode,
+          body: (await response.body.json()) as { ticket: string; launchUrl: string },
+        };
+      }),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(100).fill(201));
+    expect(sim.counters.logins).toBe(1);
+    const tickets = new Set(responses.map((r) => r.body.ticket));
+    expect(tickets.size).toBe(100);
+    const opened = await Promise.all(responses.map((r) => openViewer(r.body.launchUrl)));
+    expect(opened).toEqual(Array(100).fill(200));
+    expect(await openViewer(responses[0]!.body.launchUrl)).toBe(400);
+  }, 120_000);
+});
+
+describe('start-up', () => {
+  it('an invalid configuration file stops the broker with a message naming the file and field', async () => {
+    const file = join(dir, 'bad.json');
+    const bad = configFor(sim, [{ id: 'x', apiKey: 'short', scopes: ['admin'], appliances: ['*'] }]);
+    (bad.appliances[0] as { baseUrl: string }).baseUrl = 'http://10.0.0.5';
+    await writeFile(file, JSON.stringify(bad));
+    const { code, output } = await runBrokerExpectingFailure({
+      BROKER_CONFIG: file,
+      BROKER_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+      BROKER_SECRETS_ENDPOINT: inject('secretsEndpoint'),
+      BROKER_TABLE_NAME: `bad-${randomBytes(4).toString('hex')}`,
+    });
+    expect(code).toBe(1);
+    expect(output).toContain(file);
+    expect(output).toContain('appliances[0].baseUrl');
+    expect(output).toContain('clients[0].apiKey');
+    expect(output).not.toContain(sim.password);
+  }, 60_000);
+
+  it('with BROKER_DATA_DIR, clients, appliances and links survive a restart', async () => {
+    const dataDir = join(dir, 'data');
+    const first = join(dir, 'first.json');
+    const keyA = `keep-${randomBytes(24).toString('base64url')}`;
+    await writeFile(
+      first,
+      JSON.stringify(configFor(sim, [{ id: 'a', apiKey: keyA, scopes: ['admin'], appliances: ['*'] }])),
+    );
+    const env = { BROKER_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'WARN' };
+    const one = await spawnBroker({ ...env, BROKER_CONFIG: first });
+    const deviceId = sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
+    const created = await request(`${one.url}/v1/links`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${keyA}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ applianceId: 'lab', deviceId, viewerType: 'KVM' }),
+    });
+    expect(created.statusCode).toBe(201);
+    const link = (await created.body.json()) as { url: string };
+    expect(await one.stop()).toBe(0);
+
+    const second = join(dir, 'second.json');
+    const keyB = `other-${randomBytes(24).toString('base64url')}`;
+    await writeFile(
+      second,
+      JSON.stringify({
+        ...configFor(sim, [{ id: 'b', apiKey: keyB, scopes: ['admin'], appliances: ['*'] }]),
+      }),
+    );
+    const two = await spawnBroker({ ...env, BROKER_CONFIG: second });
+    try {
+      const devices = await request(`${two.url}/v1/appliances/lab/devices`, {
+        headers: { authorization: `Bearer ${keyA}` },
+      });
+      expect(devices.statusCode).toBe(200);
+      await devices.body.dump();
+      const path = new URL(link.url).pathname;
+      const click = await request(`${two.url}${path}`, { method: 'GET' });
+      await click.body.dump();
+      expect(click.statusCode).toBe(302);
+    } finally {
+      expect(await two.stop()).toBe(0);
+    }
+  }, 120_000);
+});
