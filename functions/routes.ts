@@ -129,6 +129,29 @@ export const routes = {
     query: api.auditQuery,
     responses: [{ status: 200, description: 'Audit events', schema: api.auditResponse }],
   },
+  searchDevices: {
+    method: 'GET',
+    path: '/v1/devices',
+    function: 'inventory-search',
+    summary: 'Search the synced device inventory across appliances',
+    scope: 'devices:read',
+    query: api.inventoryQuery,
+    responses: [
+      {
+        status: 200,
+        description: 'Matching devices, ordered by appliance and name',
+        schema: api.inventoryResponse,
+      },
+    ],
+  },
+  syncInventory: {
+    method: 'POST',
+    path: '/v1/inventory/sync',
+    function: 'inventory-sync',
+    summary: 'Sync the inventory from every appliance now',
+    scope: 'admin',
+    responses: [{ status: 200, description: 'Per-appliance results', schema: api.syncResponse }],
+  },
 } satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof routes;

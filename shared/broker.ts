@@ -1,3 +1,4 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ApplianceConnections } from './appliances/connections.js';
@@ -6,8 +7,11 @@ import { ClientStore } from './auth/clients.js';
 import { type Clock, systemClock } from './clock.js';
 import { readSettings, type Settings } from './config/settings.js';
 import { DeviceDirectory } from './devices/directory.js';
+import { InventorySearch } from './inventory/search.js';
+import { InventoryStore } from './inventory/store.js';
+import { InventorySync, type SyncResult } from './inventory/sync.js';
 import { LinkService } from './links/link-service.js';
-import { logger } from './observability.js';
+import { logger, metrics } from './observability.js';
 import { CursorCodec } from './pagination/cursor.js';
 import { ApplianceRegistry } from './registry/appliances.js';
 import { type BrokerKeys, loadBrokerKeys } from './secrets/broker-keys.js';
@@ -31,6 +35,7 @@ export interface Broker {
   devices: DeviceDirectory;
   tickets: TicketService;
   links: LinkService;
+  inventory: { sync: InventorySync; search: InventorySearch; store: InventoryStore };
   audit: AuditLog;
   cursors: CursorCodec;
   close(): Promise<void>;
@@ -106,6 +111,22 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     defaultTtlSeconds: settings.LINK_DEFAULT_TTL_SECONDS,
     maxTtlSeconds: settings.LINK_MAX_TTL_SECONDS,
   });
+  const inventoryStore = new InventoryStore(table);
+  const inventory = {
+    store: inventoryStore,
+    search: new InventorySearch(inventoryStore, registry, cursors),
+    sync: new InventorySync({
+      registry,
+      connections,
+      sessions,
+      devices,
+      store: inventoryStore,
+      clock,
+      concurrency: settings.SYNC_CONCURRENCY,
+      seenRefreshMs: settings.INVENTORY_SEEN_REFRESH_HOURS * 3_600_000,
+      onResult: reportSync,
+    }),
+  };
   return {
     settings,
     clock,
@@ -119,10 +140,22 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     devices,
     tickets,
     links,
+    inventory,
     audit,
     cursors,
     close: () => connections.closeAll(),
   };
+}
+
+/** One structured log line and the sync metrics per appliance. */
+function reportSync(result: SyncResult): void {
+  const changes = result.added + result.updated + result.removed;
+  if (result.status === 'ok') logger.info('inventory sync', { sync: result });
+  else logger.warn('inventory sync failed', { sync: result });
+  metrics.addMetric('SyncDevices', MetricUnit.Count, result.devices);
+  metrics.addMetric('SyncChanges', MetricUnit.Count, changes);
+  metrics.addMetric('SyncFailures', MetricUnit.Count, result.status === 'error' ? 1 : 0);
+  metrics.addMetric('SyncDuration', MetricUnit.Milliseconds, result.durationMs);
 }
 
 let shared: Promise<Broker> | undefined;

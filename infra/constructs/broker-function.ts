@@ -7,8 +7,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { acknowledge } from '../nag.js';
 
 /** The repository root: `functions/`, `shared/` and `package-lock.json` live here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -131,26 +131,17 @@ export class BrokerFunction extends Construct {
         : {}),
     });
 
-    NagSuppressions.addResourceSuppressions(
+    acknowledge(
       this.role,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            'X-Ray PutTraceSegments/PutTelemetryRecords (added by active tracing) and, for VPC functions, the ' +
-            'ENI management actions Lambda needs have no resource-level permissions: AWS requires Resource "*".',
-          appliesTo: ['Resource::*'],
-        },
-      ],
-      true,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray PutTraceSegments/PutTelemetryRecords (added by active tracing) and, for functions in a VPC, the ' +
+        'network interface actions Lambda needs support no resource-level permissions: AWS requires "*".',
     );
-    NagSuppressions.addResourceSuppressions(this.fn, [
-      {
-        id: 'AwsSolutions-L1',
-        reason:
-          'The project targets nodejs22.x deliberately (the code, its tests and the bundles are built and ' +
-          'measured for Node 22); moving to a newer runtime is a tested change, not a default.',
-      },
-    ]);
+    acknowledge(
+      this.fn,
+      'AwsSolutions-L1',
+      'The project targets nodejs22.x on purpose (its code, tests and bundle measurements are for Node 22); a ' +
+        'newer runtime is a tested change, not a silent default.',
+    );
   }
 }

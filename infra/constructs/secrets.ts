@@ -3,8 +3,8 @@ import { ArnFormat, CustomResource, Duration, type RemovalPolicy, Stack } from '
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { acknowledge } from '../nag.js';
 import { BrokerFunction, PROJECT_ROOT } from './broker-function.js';
 
 export interface SecretsProps {
@@ -69,15 +69,13 @@ export class Secrets extends Construct {
       properties: { SecretId: this.keys.secretArn },
     });
 
-    NagSuppressions.addResourceSuppressions(this.keys, [
-      {
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'apiKeyPepper is the HMAC key of every stored API key hash and sessionKey seals cached appliance ' +
-          'sessions: automatic rotation would invalidate every API key at once. Rotation is an operator ' +
-          'procedure (docs/deploy.md) that re-issues client keys. Appliance credential secrets are created by ' +
-          'the CLI, not by this stack, and are rotated by re-adding the appliance.',
-      },
-    ]);
+    acknowledge(
+      this.keys,
+      'AwsSolutions-SMG4',
+      'apiKeyPepper is the HMAC key of every stored API key hash and sessionKey seals the cached appliance ' +
+        'sessions, so an automatic rotation would invalidate every API key at once; rotation is an operator ' +
+        'procedure that re-issues client keys (docs/deploy.md). Appliance credential secrets are not created ' +
+        'by this stack; they are rotated by re-adding the appliance with the operator CLI.',
+    );
   }
 }

@@ -3,6 +3,8 @@ import { handler as audit } from '../../functions/audit.js';
 import { handler as authorizer } from '../../functions/authorizer.js';
 import { handler as devices } from '../../functions/devices.js';
 import { handler as health } from '../../functions/health.js';
+import { handler as inventorySearch } from '../../functions/inventory-search.js';
+import { handler as inventorySync } from '../../functions/inventory-sync.js';
 import { handler as launch } from '../../functions/launch.js';
 import { handler as launchHead } from '../../functions/launch-head.js';
 import { handler as linksCreate } from '../../functions/links-create.js';
@@ -17,6 +19,8 @@ export const handlers: Record<string, Handler> = {
   authorizer,
   devices,
   health,
+  'inventory-search': inventorySearch,
+  'inventory-sync': inventorySync,
   launch,
   'launch-head': launchHead,
   'links-create': linksCreate,

@@ -57,10 +57,22 @@ async function main(): Promise<void> {
     tableName: env.BROKER_TABLE_NAME,
   });
 
+  // One sync at start so the inventory search answers at once, then every sync.intervalSeconds if configured.
+  const sync = () =>
+    local.broker.inventory.sync
+      .syncAll()
+      .then(() => local.broker.inventory.search.invalidate())
+      .catch((error: unknown) => process.stderr.write(`inventory sync failed: ${String(error)}\n`));
+  void sync();
+  const interval = local.config.sync?.intervalSeconds;
+  const timer = interval ? setInterval(sync, interval * 1000) : undefined;
+  timer?.unref();
+
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    if (timer) clearInterval(timer);
     process.stderr.write(`${signal}: stopping\n`);
     await local.close();
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);

@@ -18,6 +18,8 @@ export const settingsSchema = z.object({
   SESSION_REFRESH_MARGIN_SECONDS: seconds(300),
   DEVICE_CACHE_SECONDS: seconds(60),
   AUDIT_RETENTION_DAYS: seconds(400),
+  SYNC_CONCURRENCY: seconds(8),
+  INVENTORY_SEEN_REFRESH_HOURS: seconds(24),
 });
 export type Settings = z.infer<typeof settingsSchema>;
 

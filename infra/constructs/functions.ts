@@ -1,0 +1,180 @@
+import { Annotations, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct, type IDependable } from 'constructs';
+import {
+  applianceFunctionTimeoutSeconds,
+  DEFAULT_PROFILE,
+  type FunctionProfile,
+  PROFILES,
+  QUERY,
+  type TableAccess,
+  WRITE,
+} from '../function-profiles.js';
+import { acknowledge, nagText } from '../nag.js';
+import { BrokerFunction, functionEntry, type VpcPlacement } from './broker-function.js';
+
+export interface FunctionsProps {
+  /** Function names (`functions/<name>.ts`) to create. */
+  names: string[];
+  tableArn: string;
+  indexNames: string[];
+  /** The table's customer-managed key, if any. */
+  tableKey: kms.IKey | undefined;
+  keysSecret: secretsmanager.ISecret;
+  applianceSecretPrefix: string;
+  applianceSecretArnPattern: string;
+  /** Settings every broker function reads (TABLE_NAME, timeouts, TTLs, Powertools). */
+  environment: Record<string, string>;
+  applianceTimeoutMs: number;
+  logRetention: logs.RetentionDays;
+  removalPolicy: RemovalPolicy;
+  bundleAwsSdk: boolean;
+  /** Placement of the appliance-facing functions, when the appliances sit on a private network. */
+  vpc: VpcPlacement | undefined;
+  /** Created after these (the keys secret must hold keys before a function can be invoked). */
+  dependsOn: IDependable[];
+}
+
+/** One `NodejsFunction` per broker function, each with the permissions of its profile and nothing else. */
+export class Functions extends Construct {
+  private readonly byName = new Map<string, BrokerFunction>();
+  readonly profiles = new Map<string, FunctionProfile>();
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    for (const name of props.names) {
+      const known = PROFILES[name];
+      if (!known) {
+        Annotations.of(this).addWarningV2(
+          'broker:function-profile-missing',
+          `functions/${name}.ts has no profile in infra/function-profiles.ts; it gets the broad default ` +
+            '(item reads and writes on the whole table, appliance secrets). Write its profile.',
+        );
+      }
+      const profile = known ?? DEFAULT_PROFILE;
+      this.profiles.set(name, profile);
+      const timeout =
+        profile.timeoutSeconds === 'appliance'
+          ? applianceFunctionTimeoutSeconds(props.applianceTimeoutMs)
+          : profile.timeoutSeconds;
+      const usesBroker = profile.keysSecret || profile.table !== undefined;
+      const fn = new BrokerFunction(this, pascal(name), {
+        entry: functionEntry(name),
+        description: `Console Launch Broker: ${name}`,
+        memoryMb: profile.memoryMb,
+        timeout: Duration.seconds(timeout),
+        environment: usesBroker ? props.environment : pick(props.environment, /^POWERTOOLS_/),
+        statements: statementsFor(profile, props),
+        logRetention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+        bundleAwsSdk: props.bundleAwsSdk,
+        ...(profile.applianceFacing && props.vpc ? { vpc: props.vpc } : {}),
+      });
+      if (usesBroker) for (const dependency of props.dependsOn) fn.node.addDependency(dependency);
+      if (profile.applianceFacing) {
+        acknowledge(
+          fn.role,
+          `AwsSolutions-IAM5[Resource::${nagText(this, props.applianceSecretArnPattern)}]`,
+          'Appliance credentials are one secret per appliance, created by the operator CLI at run time under ' +
+            `${props.applianceSecretPrefix}; the prefix wildcard (GetSecretValue only) is the narrowest ` +
+            'resource that covers appliances added after deployment.',
+        );
+      }
+      this.byName.set(name, fn);
+    }
+  }
+
+  get(name: string): BrokerFunction {
+    const fn = this.byName.get(name);
+    if (!fn) throw new Error(`no function named ${name}`);
+    return fn;
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  get all(): [string, BrokerFunction][] {
+    return [...this.byName.entries()];
+  }
+
+  /** Sets an environment variable on every function that runs the broker (not health/openapi). */
+  addBrokerEnvironment(key: string, value: string): void {
+    for (const [name, fn] of this.byName) {
+      const profile = this.profiles.get(name);
+      if (profile?.keysSecret || profile?.table) fn.fn.addEnvironment(key, value);
+    }
+  }
+}
+
+/** The explicit statements of a profile: table actions by partition, index queries, secrets, table key. */
+export function statementsFor(
+  profile: FunctionProfile,
+  props: Pick<
+    FunctionsProps,
+    'tableArn' | 'indexNames' | 'tableKey' | 'keysSecret' | 'applianceSecretArnPattern'
+  >,
+): iam.PolicyStatement[] {
+  const statements: iam.PolicyStatement[] = [];
+  const table: TableAccess | undefined = profile.table;
+  if (table) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'Table',
+        actions: [...table.actions],
+        resources: [props.tableArn],
+        ...(table.partitions
+          ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...table.partitions] } } }
+          : {}),
+      }),
+    );
+    if (table.queryIndexes && props.indexNames.length > 0) {
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'QueryIndexes',
+          actions: [...QUERY],
+          resources: props.indexNames.map((index) => `${props.tableArn}/index/${index}`),
+        }),
+      );
+    }
+    if (props.tableKey) {
+      const writes = table.actions.some((action) => (WRITE as readonly string[]).includes(action));
+      statements.push(
+        new iam.PolicyStatement({
+          sid: 'TableKey',
+          actions: ['kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : [])],
+          resources: [props.tableKey.keyArn],
+        }),
+      );
+    }
+  }
+  const secrets: string[] = [];
+  if (profile.keysSecret) secrets.push(props.keysSecret.secretArn);
+  if (profile.applianceFacing) secrets.push(props.applianceSecretArnPattern);
+  if (secrets.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'ReadSecrets',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: secrets,
+      }),
+    );
+  }
+  return statements;
+}
+
+/** `links-create` → `LinksCreate`. */
+export function pascal(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+function pick(env: Record<string, string>, pattern: RegExp): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => pattern.test(key)));
+}

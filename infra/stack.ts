@@ -1,0 +1,152 @@
+import { Annotations, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { RouteSpec } from '../functions/routes.js';
+import type { DeployConfig } from './config.js';
+import { Api } from './constructs/api.js';
+import { functionExists } from './constructs/broker-function.js';
+import { Functions } from './constructs/functions.js';
+import { Network } from './constructs/network.js';
+import { Observability } from './constructs/observability.js';
+import { Schedule } from './constructs/schedule.js';
+import { Secrets } from './constructs/secrets.js';
+import { State } from './constructs/state.js';
+import { AUTHORIZER_FUNCTION, SYNC_FUNCTION } from './function-profiles.js';
+
+export interface ConsoleLaunchBrokerStackProps extends StackProps {
+  config: DeployConfig;
+  /** The contract's routes; `routeList` from `functions/routes.ts`. */
+  routes: RouteSpec[];
+  /** Whether `functions/<name>.ts` exists; tests replace it to model functions that do not exist yet. */
+  functionExists?: (name: string) => boolean;
+}
+
+/** The broker in one stack: table, secrets, functions, HTTP API, sync schedule, alarms. */
+export class ConsoleLaunchBrokerStack extends Stack {
+  readonly functions: Functions;
+  readonly api: Api;
+  readonly schedule: Schedule | undefined;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: ConsoleLaunchBrokerStackProps) {
+    super(scope, id, props);
+    const { config, routes } = props;
+    const exists = props.functionExists ?? functionExists;
+    const removalPolicy = config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    // The functions: every route's, the authorizer, and the sync once its file exists.
+    const routeFunctions = [...new Set(routes.map((route) => route.function))];
+    const missing = routeFunctions.filter((name) => !exists(name));
+    if (missing.length > 0) {
+      throw new Error(
+        `functions/routes.ts names functions without a source file: ${missing.map((name) => `functions/${name}.ts`).join(', ')}`,
+      );
+    }
+    if (!exists(AUTHORIZER_FUNCTION)) throw new Error(`functions/${AUTHORIZER_FUNCTION}.ts is missing`);
+    const names = [...routeFunctions, AUTHORIZER_FUNCTION];
+    const syncExists = exists(SYNC_FUNCTION);
+    if (syncExists && !names.includes(SYNC_FUNCTION)) names.push(SYNC_FUNCTION);
+    if (!syncExists) {
+      Annotations.of(this).addWarningV2(
+        'broker:inventory-sync-missing',
+        `functions/${SYNC_FUNCTION}.ts does not exist yet: no sync function and no sync schedule in this ` +
+          'synthesis. They appear automatically once the file exists.',
+      );
+    }
+
+    const state = new State(this, 'State', {
+      deletionProtection: config.deletionProtection,
+      encryption: config.tableEncryption,
+    });
+    const secrets = new Secrets(this, 'Secrets', {
+      namePrefix: config.secretNamePrefix,
+      removalPolicy,
+      logRetention: config.logRetentionDays,
+      bundleAwsSdk: config.bundleAwsSdk,
+    });
+    const network = config.vpc
+      ? new Network(this, 'Network', {
+          vpcId: config.vpc.vpcId,
+          subnetIds: config.vpc.subnetIds,
+          securityGroupIds: config.vpc.securityGroupIds,
+          routeTableIds: config.vpc.routeTableIds,
+          endpoints: config.vpc.endpoints,
+        })
+      : undefined;
+
+    this.functions = new Functions(this, 'Functions', {
+      names,
+      tableArn: state.table.tableArn,
+      indexNames: state.indexNames,
+      tableKey: state.key,
+      keysSecret: secrets.keys,
+      applianceSecretPrefix: secrets.applianceSecretPrefix,
+      applianceSecretArnPattern: secrets.applianceSecretArnPattern,
+      environment: {
+        TABLE_NAME: state.table.tableName,
+        KEYS_SECRET_ID: secrets.keys.secretArn,
+        APPLIANCE_SECRET_PREFIX: secrets.applianceSecretPrefix,
+        LINK_DEFAULT_TTL_SECONDS: String(config.linkDefaultTtlSeconds),
+        LINK_MAX_TTL_SECONDS: String(config.linkMaxTtlSeconds),
+        APPLIANCE_CONNECT_TIMEOUT_MS: String(config.applianceConnectTimeoutMs),
+        APPLIANCE_REQUEST_TIMEOUT_MS: String(config.applianceTimeoutMs),
+        AUDIT_RETENTION_DAYS: String(config.auditRetentionDays),
+        POWERTOOLS_SERVICE_NAME: 'console-launch-broker',
+        POWERTOOLS_LOG_LEVEL: config.logLevel,
+        POWERTOOLS_METRICS_NAMESPACE: 'ConsoleLaunchBroker',
+      },
+      applianceTimeoutMs: config.applianceTimeoutMs,
+      logRetention: config.logRetentionDays,
+      removalPolicy,
+      bundleAwsSdk: config.bundleAwsSdk,
+      vpc: network?.placement,
+      dependsOn: [secrets.keysReady],
+    });
+
+    this.api = new Api(this, 'Api', {
+      routes,
+      handlerOf: (name) => this.functions.get(name).fn,
+      authorizer: this.functions.get(AUTHORIZER_FUNCTION).fn,
+      throttle: config.throttle,
+      logRetention: config.logRetentionDays,
+      removalPolicy,
+      customDomain: config.customDomain,
+    });
+    const publicBaseUrl = config.publicBaseUrl ?? this.api.publicBaseUrl;
+    this.functions.addBrokerEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
+
+    this.schedule = syncExists
+      ? new Schedule(this, 'Schedule', {
+          target: this.functions.get(SYNC_FUNCTION).fn,
+          expression: config.syncSchedule,
+        })
+      : undefined;
+
+    this.observability = new Observability(this, 'Observability', {
+      stage: this.api.stage,
+      launch: this.functions.has('launch') ? this.functions.get('launch').fn : undefined,
+      applianceFacing: this.functions.all
+        .filter(([name]) => name !== SYNC_FUNCTION && this.functions.profiles.get(name)?.applianceFacing)
+        .map(([name, fn]) => [name, fn.fn]),
+      sync: syncExists ? this.functions.get(SYNC_FUNCTION).fn : undefined,
+      syncDeadLetterQueue: this.schedule?.deadLetterQueue,
+      all: this.functions.all.map(([name, fn]) => [name, fn.fn]),
+      alarmEmail: config.alarmEmail,
+      alarmTopicArn: config.alarmTopicArn,
+    });
+
+    // What the operator CLI and the DNS setup need.
+    new CfnOutput(this, 'ApiEndpoint', { value: this.api.httpApi.apiEndpoint });
+    new CfnOutput(this, 'PublicBaseUrl', { value: publicBaseUrl, description: 'Base of launch link URLs' });
+    new CfnOutput(this, 'TableName', { value: state.table.tableName });
+    new CfnOutput(this, 'KeysSecretArn', { value: secrets.keys.secretArn });
+    new CfnOutput(this, 'ApplianceSecretPrefix', { value: secrets.applianceSecretPrefix });
+    new CfnOutput(this, 'Region', { value: this.region });
+    if (this.api.domain) {
+      new CfnOutput(this, 'CustomDomainTarget', {
+        value: this.api.domain.regionalDomainName,
+        description: `CNAME (or alias A) ${config.customDomain?.domainName} to this name`,
+      });
+    }
+    if (this.observability.topic) new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
+  }
+}

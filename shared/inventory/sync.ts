@@ -1,0 +1,115 @@
+import type { ApplianceConnections } from '../appliances/connections.js';
+import type { Device } from '../appliances/types.js';
+import type { Clock } from '../clock.js';
+import type { DeviceDirectory } from '../devices/directory.js';
+import type { ApplianceRegistry } from '../registry/appliances.js';
+import type { SessionManager } from '../sessions/manager.js';
+import type { InventoryDevice, InventoryStore } from './store.js';
+
+/** The outcome of syncing one appliance. */
+export interface SyncResult {
+  applianceId: string;
+  status: 'ok' | 'error';
+  devices: number;
+  added: number;
+  updated: number;
+  removed: number;
+  error?: string;
+  durationMs: number;
+}
+
+export interface InventorySyncOptions {
+  registry: ApplianceRegistry;
+  connections: ApplianceConnections;
+  sessions: SessionManager;
+  devices: DeviceDirectory;
+  store: InventoryStore;
+  clock: Clock;
+  /** Appliances synced at once. */
+  concurrency: number;
+  /** An unchanged device's lastSeenAt is rewritten only when older than this, so re-syncs cost no writes. */
+  seenRefreshMs: number;
+  onResult?: (result: SyncResult) => void;
+}
+
+const sameDevice = (a: Device, b: Device) =>
+  a.name === b.name &&
+  a.type === b.type &&
+  a.connectionPaths.join('\n') === b.connectionPaths.join('\n') &&
+  a.viewerTypes.join(',') === b.viewerTypes.join(',');
+
+/**
+ * Keeps the inventory equal to what the appliances report. Only a complete, successful listing of an appliance
+ * changes its devices; a failure leaves them as they were and is reported, never thrown.
+ */
+export class InventorySync {
+  constructor(private readonly options: InventorySyncOptions) {}
+
+  /** Syncs every registered appliance (or the given ones) with bounded concurrency. */
+  async syncAll(only?: readonly string[]): Promise<SyncResult[]> {
+    const appliances = (await this.options.registry.list()).filter((a) => !only || only.includes(a.id));
+    const results: SyncResult[] = new Array(appliances.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < appliances.length) {
+        const index = next++;
+        results[index] = await this.syncOne(appliances[index]!.id);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.concurrency, appliances.length) }, worker));
+    const changed = results.some((r) => r.added + r.updated + r.removed > 0);
+    if (changed) await this.options.store.bumpVersion();
+    return results;
+  }
+
+  /** Syncs one appliance; never throws. */
+  async syncOne(applianceId: string): Promise<SyncResult> {
+    const started = Date.now();
+    const empty = { applianceId, devices: 0, added: 0, updated: 0, removed: 0 };
+    let result: SyncResult;
+    try {
+      const live = await this.listAll(applianceId);
+      const stored = new Map((await this.options.store.devicesOf(applianceId)).map((d) => [d.id, d]));
+      const now = this.options.clock();
+      const seenAt = new Date(now).toISOString();
+      const puts: InventoryDevice[] = [];
+      let added = 0;
+      let updated = 0;
+      for (const device of live) {
+        const previous = stored.get(device.id);
+        stored.delete(device.id);
+        if (!previous) added++;
+        else if (!sameDevice(previous, device)) updated++;
+        else if (now - Date.parse(previous.lastSeenAt) < this.options.seenRefreshMs) continue;
+        puts.push({ ...device, applianceId, lastSeenAt: seenAt });
+      }
+      const removed = [...stored.keys()];
+      if (puts.length || removed.length) await this.options.store.write(applianceId, puts, removed);
+      this.options.devices.remember(applianceId, live);
+      result = {
+        ...empty,
+        status: 'ok',
+        devices: live.length,
+        added,
+        updated,
+        removed: removed.length,
+        durationMs: 0,
+      };
+    } catch (error) {
+      result = { ...empty, status: 'error', error: describe(error), durationMs: 0 };
+    }
+    result.durationMs = Date.now() - started;
+    this.options.onResult?.(result);
+    return result;
+  }
+
+  private async listAll(applianceId: string): Promise<Device[]> {
+    const appliance = await this.options.registry.get(applianceId);
+    const client = this.options.connections.for(appliance);
+    return this.options.sessions.withSession(applianceId, (session) => client.listDevices(session));
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : 'unknown error';
+}
