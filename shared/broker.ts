@@ -160,6 +160,11 @@ function reportSync(result: SyncResult): void {
 
 let shared: Promise<Broker> | undefined;
 
+/** Installs a broker built elsewhere as the process-wide one (tests with an injected clock). */
+export function useBroker(broker: Promise<Broker>): void {
+  shared = broker;
+}
+
 /** The process-wide broker, created from the environment on first use (a Lambda's warm container reuses it). */
 export function getBroker(): Promise<Broker> {
   shared ??= createBroker().catch((error: unknown) => {

@@ -4,7 +4,8 @@ import { routeList } from '../../functions/routes.js';
 import { handlers } from '../../infra/local/handlers.js';
 import { ensureKeys } from '../../infra/local/runtime.js';
 import { LocalServer } from '../../infra/local/server.js';
-import { type Broker, getBroker } from '../../shared/broker.js';
+import { type Broker, createBroker, getBroker, useBroker } from '../../shared/broker.js';
+import type { Clock } from '../../shared/clock.js';
 import { applyConfig } from '../../shared/config/apply.js';
 import type { ConfigFile } from '../../shared/config/file.js';
 import {
@@ -94,6 +95,7 @@ export async function startTestBroker(
   const server = new LocalServer({ host: '127.0.0.1', port: 0, routes: routeList, handlers });
   const url = await server.listen();
   process.env.PUBLIC_BASE_URL = url;
+  if (options.clock) useBroker(createBroker({ clock: options.clock }));
   const broker = await getBroker();
   const keys: TestKeys = {
     admin: key('admin'),
