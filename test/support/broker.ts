@@ -77,6 +77,8 @@ export async function startTestBroker(
     simulator?: SimulatorOptions;
     env?: Record<string, string>;
     extraAppliances?: ConfigFile['appliances'];
+    /** The broker's clock (link expiry, session expiry); the wall clock by default. */
+    clock?: Clock;
   } = {},
 ): Promise<TestBroker> {
   const output: string[] = [];
