@@ -30,23 +30,32 @@ export function htmlErrors(): MiddlewareObj<ApiEvent, ApiResult> {
   return {
     onError: (request) => {
       const problem = toProblem(request.error);
-      logger.error('launch failed', { problem: problem.type });
+      const known = ERROR_PAGES[problem.status as keyof typeof ERROR_PAGES];
+      if (!known || problem.status >= 500) logger.error('launch failed', { problem: problem.type });
+      const retryAfter = (request.error as { retryAfterSeconds?: number } | null)?.retryAfterSeconds;
       request.response = page({
-        status: problem.status === 404 || problem.status >= 500 ? problem.status : 500,
-        title:
-          problem.status === 404
-            ? 'Link not found'
-            : problem.status === 503
-              ? 'Temporarily unavailable'
-              : 'Something went wrong',
-        message:
-          problem.status === 503
-            ? 'The broker cannot reach its state store. Try again in a minute.'
-            : 'The console could not be opened. Try again in a minute.',
+        status: known ? problem.status : 500,
+        ...(known ?? ERROR_PAGES[500]),
+        ...(retryAfter ? { headers: { 'retry-after': String(retryAfter) } } : {}),
       });
     },
   };
 }
+
+const ERROR_PAGES = {
+  404: { title: 'Link not found', message: 'This launch link is unknown or was revoked.' },
+  429: {
+    title: 'Too many attempts',
+    message: 'Too many failed attempts from your address. Wait a minute and try again.',
+  },
+  500: { title: 'Something went wrong', message: 'The console could not be opened. Try again in a minute.' },
+  502: { title: 'Something went wrong', message: 'The console could not be opened. Try again in a minute.' },
+  503: {
+    title: 'Temporarily unavailable',
+    message: 'The broker cannot reach its state store. Try again in a minute.',
+  },
+  504: { title: 'Something went wrong', message: 'The console could not be opened. Try again in a minute.' },
+} as const;
 
 /** `GET /launch/{token}`: claim the link, mint one ticket, 302 to the appliance's viewer. */
 export const handler = middy<ApiEvent, ApiResult>()
@@ -55,7 +64,18 @@ export const handler = middy<ApiEvent, ApiResult>()
   .handler(async (event) => {
     const broker = await getBroker();
     const token = event.pathParameters?.token ?? '';
-    const result = await broker.links.click(token, sourceOf(event));
+    const source = sourceOf(event);
+    const address = source.sourceIp ?? 'unknown';
+    broker.limits.check('launch-failures', address);
+    const result = await broker.links.click(token, source);
+    if (result.kind === 'refused' && (result.state === 'not_found' || result.state === 'revoked')) {
+      // Guessing is futile at 192 bits; the cool-down keeps scanners out of the logs and the table.
+      await broker.limits.countFailure(
+        'launch-failures',
+        address,
+        broker.settings.LAUNCH_FAILURES_PER_MINUTE,
+      );
+    }
     if (result.kind === 'redirect') {
       metrics.addMetric('LaunchRedirected', MetricUnit.Count, 1);
       return { statusCode: 302, headers: { location: result.location, ...LAUNCH_HEADERS } };

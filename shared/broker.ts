@@ -10,6 +10,7 @@ import { DeviceDirectory } from './devices/directory.js';
 import { InventorySearch } from './inventory/search.js';
 import { InventoryStore } from './inventory/store.js';
 import { InventorySync, type SyncResult } from './inventory/sync.js';
+import { RateLimiter } from './limits/rate-limiter.js';
 import { LinkService } from './links/link-service.js';
 import { logger, metrics } from './observability.js';
 import { CursorCodec } from './pagination/cursor.js';
@@ -38,6 +39,7 @@ export interface Broker {
   inventory: { sync: InventorySync; search: InventorySearch; store: InventoryStore };
   audit: AuditLog;
   cursors: CursorCodec;
+  limits: RateLimiter;
   close(): Promise<void>;
 }
 
@@ -143,6 +145,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     inventory,
     audit,
     cursors,
+    limits: new RateLimiter({ table, clock, windowMs: 60_000 }),
     close: () => connections.closeAll(),
   };
 }

@@ -39,11 +39,19 @@ export function apiRoute<R extends RouteSpec>(
     .use(validateRequest(route))
     .handler(async (event, context) => {
       const input = context.input as { params: unknown; query: unknown; body: unknown };
+      const broker = await getBroker();
+      if (context.principal) {
+        await broker.limits.take(
+          'client',
+          context.principal.clientId,
+          broker.settings.CLIENT_RATE_LIMIT_PER_MINUTE,
+        );
+      }
       return handle({
         ...input,
         principal: context.principal,
         source: sourceOf(event),
-        broker: await getBroker(),
+        broker,
         event,
       } as RouteInput<R>);
     });

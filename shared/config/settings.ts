@@ -19,6 +19,10 @@ export const settingsSchema = z.object({
   DEVICE_CACHE_SECONDS: seconds(60),
   AUDIT_RETENTION_DAYS: seconds(400),
   SYNC_CONCURRENCY: seconds(8),
+  /** API requests per client per minute. */
+  CLIENT_RATE_LIMIT_PER_MINUTE: seconds(600),
+  /** Failed link clicks per source address per minute before a cool-down. */
+  LAUNCH_FAILURES_PER_MINUTE: seconds(20),
   INVENTORY_SEEN_REFRESH_HOURS: seconds(24),
 });
 export type Settings = z.infer<typeof settingsSchema>;

@@ -1,0 +1,80 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../clock.js';
+import { RateLimitedError } from '../errors.js';
+import { storeCall, type Table } from '../store/dynamo.js';
+
+export interface RateLimiterOptions {
+  table: Table;
+  clock: Clock;
+  /** Window length. */
+  windowMs: number;
+}
+
+/**
+ * Fixed-window counters shared by every process, in DynamoDB: one atomic `ADD` per counted event. Chosen over
+ * API Gateway because HTTP APIs have no per-client usage plans, and over memory because Lambda spreads a
+ * client's requests across many containers.
+ */
+export class RateLimiter {
+  /** Subjects known to be over their limit, until the window ends: refused without a DynamoDB call. */
+  private readonly blocked = new Map<string, number>();
+
+  constructor(private readonly options: RateLimiterOptions) {}
+
+  /** Counts one event for `subject`; throws `RateLimitedError` (with Retry-After) once over `limit`. */
+  async take(scope: string, subject: string, limit: number): Promise<void> {
+    const count = await this.add(scope, subject);
+    if (count > limit) this.refuse(scope, subject);
+  }
+
+  /** Throws if `subject` is known to be blocked, without counting (the launch path checks before working). */
+  check(scope: string, subject: string): void {
+    const until = this.blocked.get(`${scope}#${subject}`);
+    if (until === undefined) return;
+    if (until > this.options.clock()) this.throwLimited(until);
+    this.blocked.delete(`${scope}#${subject}`);
+  }
+
+  /** Counts a failure; once over `limit`, `check` refuses the subject until the window ends. */
+  async countFailure(scope: string, subject: string, limit: number): Promise<void> {
+    const count = await this.add(scope, subject);
+    if (count > limit) this.blocked.set(`${scope}#${subject}`, this.windowEnd());
+  }
+
+  private async add(scope: string, subject: string): Promise<number> {
+    const { table, windowMs } = this.options;
+    const start = this.windowStart();
+    const { Attributes } = await storeCall('count a rate-limited request', () =>
+      table.doc.send(
+        new UpdateCommand({
+          TableName: table.name,
+          Key: { pk: `RATE#${scope}#${subject}`, sk: String(start) },
+          UpdateExpression: 'ADD #count :one SET #ttl = if_not_exists(#ttl, :ttl)',
+          ExpressionAttributeNames: { '#count': 'count', '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':one': 1, ':ttl': Math.ceil((start + windowMs) / 1000) + 60 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
+    );
+    return Number(Attributes?.count ?? 1);
+  }
+
+  private refuse(scope: string, subject: string): never {
+    const until = this.windowEnd();
+    this.blocked.set(`${scope}#${subject}`, until);
+    this.throwLimited(until);
+  }
+
+  private throwLimited(until: number): never {
+    const seconds = Math.max(1, Math.ceil((until - this.options.clock()) / 1000));
+    throw new RateLimitedError(`too many requests; retry after ${seconds} s`, seconds);
+  }
+
+  private windowStart(): number {
+    return Math.floor(this.options.clock() / this.options.windowMs) * this.options.windowMs;
+  }
+
+  private windowEnd(): number {
+    return this.windowStart() + this.options.windowMs;
+  }
+}

@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROBLEM_BASE } from '../../functions/lib/problem.js';
+import { startTestBroker, type TestBroker } from '../support/broker.js';
+
+let t: TestBroker;
+
+beforeAll(async () => {
+  t = await startTestBroker({ env: { CLIENT_RATE_LIMIT_PER_MINUTE: '5', LAUNCH_FAILURES_PER_MINUTE: '3' } });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('per-client rate limit', () => {
+  it('answers 429 with Retry-After once a client exceeds its budget, without touching other clients', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      statuses.push((await t.call('GET', '/v1/devices', { key: t.keys.reader })).status);
+    }
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+    const limited = await t.call('GET', '/v1/devices', { key: t.keys.reader });
+    expect(limited.json.type).toBe(`${PROBLEM_BASE}rate-limited`);
+    const retryAfter = Number(limited.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect((await t.call('GET', '/v1/devices', { key: t.keys.admin })).status).toBe(200);
+  });
+});
+
+describe('link guessing', () => {
+  it('cools a source address down after repeated unknown tokens, with a 429 page', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push((await t.call('GET', `/launch/${'A'.repeat(31)}${i}`)).status);
+    }
+    expect(statuses.slice(0, 4)).toEqual([404, 404, 404, 404]);
+    const limited = await t.call('GET', `/launch/${'B'.repeat(32)}`);
+    expect(limited.status).toBe(429);
+    expect(limited.headers['content-type']).toContain('text/html');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  });
+});
