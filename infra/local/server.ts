@@ -115,6 +115,18 @@ export class LocalServer {
     }
     if (route.spec.scope) {
       const decision = await this.authorize(event);
+      if (decision === 'unavailable') {
+        return send(
+          res,
+          503,
+          problemBody(
+            503,
+            'store-unavailable',
+            'Broker state store unavailable',
+            'the authorizer could not decide; retry shortly',
+          ),
+        );
+      }
       if (!decision) {
         return send(
           res,
@@ -147,7 +159,9 @@ export class LocalServer {
     res.end(method === 'HEAD' ? undefined : payload);
   }
 
-  private async authorize(event: APIGatewayProxyEventV2): Promise<Record<string, unknown> | undefined> {
+  private async authorize(
+    event: APIGatewayProxyEventV2,
+  ): Promise<Record<string, unknown> | 'unavailable' | undefined> {
     const header = event.headers.authorization;
     if (!header) return undefined;
     const authorizer = this.options.handlers.authorizer;
@@ -175,7 +189,8 @@ export class LocalServer {
       return result?.isAuthorized ? (result.context ?? {}) : undefined;
     } catch (error) {
       if (error instanceof Error && error.message === 'Unauthorized') return undefined;
-      throw error;
+      // API Gateway answers 500 when an authorizer fails; locally we say why, as a problem.
+      return 'unavailable';
     }
   }
 

@@ -16,9 +16,9 @@ export interface LocalAws {
 }
 
 /** Points this test file's process at the shared local engines and gives it a private table, so files can run in parallel. */
-export async function useLocalAws(): Promise<LocalAws> {
+export async function useLocalAws(options: { dynamodbEndpoint?: string } = {}): Promise<LocalAws> {
   const env = localAwsEnv({
-    dynamodb: inject('dynamodbEndpoint'),
+    dynamodb: options.dynamodbEndpoint ?? inject('dynamodbEndpoint'),
     secretsManager: inject('secretsEndpoint'),
   });
   // Forked workers each have their own process.env, so this only affects the current test file.

@@ -79,11 +79,15 @@ export async function startTestBroker(
     extraAppliances?: ConfigFile['appliances'];
     /** The broker's clock (link expiry, session expiry); the wall clock by default. */
     clock?: Clock;
+    /** A private DynamoDB engine (tests that stop it); the shared one by default. */
+    dynamodbEndpoint?: string;
   } = {},
 ): Promise<TestBroker> {
   const output: string[] = [];
   const restore = captureOutput(output);
-  const aws = await useLocalAws();
+  const aws = await useLocalAws(
+    options.dynamodbEndpoint ? { dynamodbEndpoint: options.dynamodbEndpoint } : {},
+  );
   const run = randomBytes(6).toString('hex');
   const keysSecretId = `test/${run}/keys`;
   const applianceSecretPrefix = `test/${run}/appliances/`;

@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROBLEM_BASE } from '../../functions/lib/problem.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
+import { startTestBroker, type TestBroker } from '../support/broker.js';
+
+let engine: DynamoDbLocal;
+let dataDir: string;
+let t: TestBroker;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'clb-outage-'));
+  engine = await startDynamoDbLocal({ dataDir });
+  t = await startTestBroker({ dynamodbEndpoint: engine.endpoint });
+}, 60_000);
+afterAll(async () => {
+  await t?.close();
+  await engine?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the DynamoDB engine stops mid-run', () => {
+  it('answers 503 (problem or page), loses nothing, and recovers when the engine is back', async () => {
+    const deviceId = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
+    const mint = () =>
+      t.call('POST', `/v1/appliances/lab/devices/${deviceId}/tickets`, {
+        key: t.keys.admin,
+        body: { viewerType: 'KVM' },
+      });
+    expect((await mint()).status).toBe(201);
+    const created = await t.call('POST', '/v1/links', {
+      key: t.keys.admin,
+      body: { applianceId: 'lab', deviceId, viewerType: 'KVM', singleUse: true },
+    });
+    expect(created.status).toBe(201);
+    const launchPath = new URL(created.json.url).pathname;
+
+    await engine.stop();
+    const ticket = await mint();
+    expect(ticket.status).toBe(503);
+    expect(ticket.json.type).toBe(`${PROBLEM_BASE}store-unavailable`);
+    expect(ticket.json.detail).not.toMatch(/ECONNREFUSED|at .*\.ts/);
+    const click = await t.call('GET', launchPath);
+    expect(click.status).toBe(503);
+    expect(click.headers['content-type']).toContain('text/html');
+    expect((await t.call('HEAD', launchPath)).status).toBe(503);
+    expect((await t.call('GET', '/health')).status).toBe(200);
+
+    engine = await startDynamoDbLocal({ dataDir, port: engine.port });
+    expect((await mint()).status).toBe(201);
+    const later = await t.call('GET', launchPath);
+    expect(later.status).toBe(302);
+  }, 60_000);
+});
