@@ -80,6 +80,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     store: new SessionStore(table, async () => keys.sessionKey, clock),
     clock,
     refreshMarginMs: settings.SESSION_REFRESH_MARGIN_SECONDS * 1000,
+    authFailureHoldMs: settings.LOGIN_FAILURE_HOLD_SECONDS * 1000,
     onEvent: (event) => logger.info(`appliance session ${event.type}`, { ...event }),
   });
   const devices = new DeviceDirectory({

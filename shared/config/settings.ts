@@ -19,6 +19,8 @@ export const settingsSchema = z.object({
   DEVICE_CACHE_SECONDS: seconds(60),
   AUDIT_RETENTION_DAYS: seconds(400),
   SYNC_CONCURRENCY: seconds(8),
+  /** After the appliance refuses the stored credentials, no process retries a login for this long. */
+  LOGIN_FAILURE_HOLD_SECONDS: seconds(30),
   /** API requests per client per minute. */
   CLIENT_RATE_LIMIT_PER_MINUTE: seconds(600),
   /** Failed link clicks per source address per minute before a cool-down. */

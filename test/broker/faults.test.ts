@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROBLEM_BASE } from '../../functions/lib/problem.js';
+import { DsviewClient } from '../../shared/appliances/dsview/client.js';
+import { startTestBroker, type TestBroker } from '../support/broker.js';
+
+let t: TestBroker;
+let deviceId: string;
+const mint = () =>
+  t.call('POST', `/v1/appliances/lab/devices/${deviceId}/tickets`, {
+    key: t.keys.admin,
+    body: { viewerType: 'KVM' },
+  });
+
+beforeAll(async () => {
+  t = await startTestBroker({
+    simulator: { maxSessions: 2 },
+    env: { LOGIN_FAILURE_HOLD_SECONDS: '2', CLIENT_RATE_LIMIT_PER_MINUTE: '100000' },
+  });
+  deviceId = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('refused credentials', () => {
+  it('a burst against a refused password causes one login attempt, then a hold, then recovery', async () => {
+    expect((await mint()).status).toBe(201);
+    t.sim.forgetAllSessions();
+    t.sim.rejectLogins(true);
+    const before = t.sim.counters.failedLogins;
+    const burst = await Promise.all(Array.from({ length: 20 }, () => mint()));
+    for (const response of burst) {
+      expect(response.status).toBe(502);
+      expect(response.json.type).toBe(`${PROBLEM_BASE}appliance-credentials-rejected`);
+    }
+    expect((await mint()).status).toBe(502);
+    expect(t.sim.counters.failedLogins - before).toBe(1);
+    t.sim.rejectLogins(false);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect((await mint()).status).toBe(201);
+  });
+});
+
+describe('appliance session limit', () => {
+  it('a full appliance is a 502 that says so, and the broker recovers once a session frees up', async () => {
+    t.sim.forgetAllSessions();
+    const others = [0, 1].map(
+      () =>
+        new DsviewClient({
+          appliance: { id: 'other-tool', baseUrl: t.sim.url, tls: { caPem: t.sim.certPem } },
+        }),
+    );
+    for (const other of others) await other.login({ username: t.sim.username, password: t.sim.password });
+    const full = await mint();
+    expect(full.status).toBe(502);
+    expect(full.json.type).toBe(`${PROBLEM_BASE}appliance-unavailable`);
+    expect(full.json.detail).toContain('503');
+    t.sim.forgetAllSessions();
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect((await mint()).status).toBe(201);
+    await Promise.all(others.map((other) => other.close()));
+  });
+});
