@@ -64,15 +64,49 @@ export class AuditLog {
 
   /** Records an event; the user agent is truncated so a hostile client cannot bloat the trail. */
   async record(input: AuditInput): Promise<AuditEvent> {
-    const now = this.options.clock();
-    const event: AuditEvent = {
+    const event = this.build(input);
+    this.options.log(event);
+    await this.put(event);
+    return event;
+  }
+
+  /**
+   * Audits `work` without adding a round trip: the success event is written while the work runs, and replaced
+   * by the failure outcome (same event id) if the work fails. Only the final outcome is logged.
+   */
+  async around<T>(
+    input: AuditInput,
+    work: () => Promise<T>,
+    failure: (error: unknown) => AuditOutcome,
+  ): Promise<T> {
+    const event = this.build(input);
+    const written = this.put(event);
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      await written.catch(() => undefined);
+      const failed = { ...event, outcome: failure(error) };
+      this.options.log(failed);
+      await this.put(failed).catch(() => undefined);
+      throw error;
+    }
+    this.options.log(event);
+    await written;
+    return result;
+  }
+
+  private build(input: AuditInput): AuditEvent {
+    return {
       ...input,
       userAgent: input.userAgent?.slice(0, 512),
       id: randomUUID(),
-      at: new Date(now).toISOString(),
+      at: new Date(this.options.clock()).toISOString(),
     };
+  }
+
+  private async put(event: AuditEvent): Promise<void> {
     const sort = `${event.at}#${event.id}`;
-    this.options.log(event);
     const { table } = this.options;
     await storeCall('write an audit event', () =>
       table.doc.send(
@@ -83,13 +117,12 @@ export class AuditLog {
             sk: sort,
             gsi1pk: `AUDIT#${event.applianceId}`,
             gsi1sk: sort,
-            ttl: Math.ceil(now / 1000) + this.options.retentionDays * 86_400,
+            ttl: Math.ceil(Date.parse(event.at) / 1000) + this.options.retentionDays * 86_400,
             event,
           },
         }),
       ),
     );
-    return event;
   }
 
   /** Events newest first, optionally for one appliance and a time window, one page at a time. */

@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { launchUrl } from '../appliances/dsview/launch-url.js';
+import { ApplianceError } from '../appliances/errors.js';
 import type { MouseMode, SharingMode, ViewerRequest, ViewerType } from '../appliances/types.js';
 import type { AuditLog, AuditOutcome, RequestSource } from '../audit/audit-log.js';
 import { hasScope, type Principal, requireAppliance } from '../auth/principal.js';
@@ -189,16 +190,20 @@ export class LinkService {
       ...source,
     };
     try {
-      const issued = await this.options.tickets.mint(appliance, {
-        applianceId: link.applianceId,
-        deviceId: link.deviceId,
-        request,
-      });
-      await this.options.audit.record({ ...audit, outcome: 'redirected' });
+      const issued = await this.options.audit.around(
+        { ...audit, outcome: 'redirected' },
+        () =>
+          this.options.tickets.mint(appliance, {
+            applianceId: link.applianceId,
+            deviceId: link.deviceId,
+            request,
+          }),
+        failureOutcome,
+      );
       return { kind: 'redirect', location: issued.launchUrl, linkId: link.id };
     } catch (error) {
       if (link.singleUse) await this.release(tokenHash, claim.claimedAt).catch(() => undefined);
-      await this.options.audit.record({ ...audit, outcome: failureOutcome(error) }).catch(() => undefined);
+      if (!(error instanceof ApplianceError)) throw error;
       return {
         kind: 'failed',
         error,

@@ -76,13 +76,10 @@ export class TicketService {
       ...target.request,
       ...source,
     };
-    try {
-      const issued = await this.mint(appliance, target);
-      await this.options.audit.record({ ...base, outcome: 'ticket_issued' });
-      return issued;
-    } catch (error) {
-      await this.options.audit.record({ ...base, outcome: failureOutcome(error) }).catch(() => undefined);
-      throw error;
-    }
+    return this.options.audit.around(
+      { ...base, outcome: 'ticket_issued' },
+      () => this.mint(appliance, target),
+      failureOutcome,
+    );
   }
 }
