@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureKeys } from '../../infra/local/runtime.js';
+import { type Broker, createBroker } from '../../shared/broker.js';
+import { readSettings } from '../../shared/config/settings.js';
+import { type DsviewSimulator, startDsviewSimulator } from '../simulators/dsview/simulator.js';
+import { useLocalAws } from '../support/aws.js';
+
+let sim: DsviewSimulator;
+let now = Date.now();
+const clock = () => now;
+const brokers: Broker[] = [];
+let applianceSeq = 0;
+
+/** Several brokers on one table stand in for several Lambda containers (each has its own memory). */
+async function fleet(size: number): Promise<{ brokers: Broker[]; applianceId: string }> {
+  const settings = readSettings();
+  const members = await Promise.all(Array.from({ length: size }, () => createBroker({ settings, clock })));
+  brokers.push(...members);
+  const applianceId = `sess-${++applianceSeq}`;
+  await members[0]!.registry.put(
+    {
+      id: applianceId,
+      name: 'Session test',
+      baseUrl: sim.url,
+      platform: 'MP1000',
+      firmwareVersion: '3.33.8',
+      tls: { caPem: sim.certPem },
+    },
+    { username: sim.username, password: sim.password },
+  );
+  return { brokers: members, applianceId };
+}
+
+beforeAll(async () => {
+  await useLocalAws();
+  const run = randomBytes(6).toString('hex');
+  process.env.KEYS_SECRET_ID = `test/${run}/keys`;
+  process.env.APPLIANCE_SECRET_PREFIX = `test/${run}/appliances/`;
+  process.env.SESSION_REFRESH_MARGIN_SECONDS = '300';
+  await ensureKeys(process.env.KEYS_SECRET_ID);
+  sim = await startDsviewSimulator({ jwtTtlSeconds: 3600, maxSessions: 100 });
+});
+afterAll(async () => {
+  await Promise.all(brokers.map((b) => b.close()));
+  await sim?.close();
+});
+
+describe('single flight', () => {
+  it('100 concurrent cold requests across 5 containers cause one login and share one session', async () => {
+    const { brokers: members, applianceId } = await fleet(5);
+    const before = sim.counters.logins;
+    const sessions = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => members[i % members.length]!.sessions.get(applianceId)),
+    );
+    expect(sim.counters.logins - before).toBe(1);
+    expect(new Set(sessions.map((s) => s.userSessionId)).size).toBe(1);
+  });
+
+  it('a lease left by a crashed container is taken over once it expires', async () => {
+    const { brokers: members, applianceId } = await fleet(1);
+    const broker = members[0]!;
+    await broker.table.doc.send(
+      new PutCommand({
+        TableName: broker.table.name,
+        Item: {
+          pk: `APPLIANCE#${applianceId}`,
+          sk: 'SESSION_LEASE',
+          owner: 'crashed',
+          leaseUntil: now + 400,
+        },
+      }),
+    );
+    const before = sim.counters.logins;
+    const started = Date.now();
+    const pending = broker.sessions.get(applianceId);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    now += 500;
+    const session = await pending;
+    expect(session.userSessionId).toBeTruthy();
+    expect(sim.counters.logins - before).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('refresh ahead', () => {
+  it('a session near expiry is served at once and renewed in the background', async () => {
+    const { brokers: members, applianceId } = await fleet(1);
+    const broker = members[0]!;
+    const first = await broker.sessions.get(applianceId);
+    const logins = sim.counters.logins;
+    now = first.expiresAt - 200_000;
+    const served = await broker.sessions.get(applianceId);
+    expect(served.userSessionId).toBe(first.userSessionId);
+    for (let i = 0; i < 50 && sim.counters.logins === logins; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sim.counters.logins).toBe(logins + 1);
+    const renewed = await broker.sessions.get(applianceId);
+    expect(renewed.userSessionId).not.toBe(first.userSessionId);
+    now = Date.now();
+  });
+});
+
+describe('invalidation and storage', () => {
+  it('drops a failed session only if it is still the stored one', async () => {
+    const { brokers: members, applianceId } = await fleet(2);
+    const [a, b] = members as [Broker, Broker];
+    const old = await a.sessions.get(applianceId);
+    await a.sessions.invalidate(applianceId, old.userSessionId);
+    const fresh = await b.sessions.get(applianceId);
+    expect(fresh.userSessionId).not.toBe(old.userSessionId);
+    await a.sessions.invalidate(applianceId, old.userSessionId);
+    const { Item } = await a.table.doc.send(
+      new GetCommand({ TableName: a.table.name, Key: { pk: `APPLIANCE#${applianceId}`, sk: 'SESSION' } }),
+    );
+    expect(Item?.userSessionId).toBe(fresh.userSessionId);
+  });
+
+  it('stores the JWT sealed; a tampered seal means a new login, not a crash', async () => {
+    const { brokers: members, applianceId } = await fleet(2);
+    const [a, b] = members as [Broker, Broker];
+    const session = await a.sessions.get(applianceId);
+    const key = { pk: `APPLIANCE#${applianceId}`, sk: 'SESSION' };
+    const { Item } = await a.table.doc.send(new GetCommand({ TableName: a.table.name, Key: key }));
+    expect(JSON.stringify(Item)).not.toContain(session.jwt);
+    expect(JSON.stringify(Item)).not.toContain(session.jwt.split('.')[1]!);
+    await a.table.doc.send(
+      new UpdateCommand({
+        TableName: a.table.name,
+        Key: key,
+        UpdateExpression: 'SET jwtSealed = :bad',
+        ExpressionAttributeValues: { ':bad': `${String(Item?.jwtSealed).slice(0, -4)}AAAA` },
+      }),
+    );
+    const logins = sim.counters.logins;
+    const recovered = await b.sessions.get(applianceId);
+    expect(recovered.userSessionId).not.toBe(session.userSessionId);
+    expect(sim.counters.logins).toBe(logins + 1);
+  });
+});
