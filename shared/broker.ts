@@ -83,12 +83,14 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     authFailureHoldMs: settings.LOGIN_FAILURE_HOLD_SECONDS * 1000,
     onEvent: (event) => logger.info(`appliance session ${event.type}`, { ...event }),
   });
+  const inventoryStore = new InventoryStore(table);
   const devices = new DeviceDirectory({
     registry,
     connections,
     sessions,
     clock,
     cacheMs: settings.DEVICE_CACHE_SECONDS * 1000,
+    inventory: inventoryStore,
   });
   const cursors = new CursorCodec(keys.apiKeyPepper);
   const audit = new AuditLog({
@@ -114,7 +116,6 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     defaultTtlSeconds: settings.LINK_DEFAULT_TTL_SECONDS,
     maxTtlSeconds: settings.LINK_MAX_TTL_SECONDS,
   });
-  const inventoryStore = new InventoryStore(table);
   const inventory = {
     store: inventoryStore,
     search: new InventorySearch(inventoryStore, registry, cursors),

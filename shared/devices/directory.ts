@@ -18,6 +18,8 @@ export interface DeviceDirectoryOptions {
   sessions: SessionManager;
   clock: Clock;
   cacheMs: number;
+  /** Where a container without a cache looks first, before asking the appliance. */
+  inventory?: { device(applianceId: string, deviceId: string): Promise<Device | undefined> };
 }
 
 /**
@@ -39,11 +41,13 @@ export class DeviceDirectory {
     return needle ? devices.filter((device) => device.name.toLowerCase().includes(needle)) : devices;
   }
 
-  /** One device, from the cache when fresh, else after one live listing; `NotFoundError` if absent. */
+  /** One device: the cache, else the synced inventory, else one live listing; `NotFoundError` if absent. */
   async get(applianceId: string, deviceId: string): Promise<Device> {
     const cached = this.cache.get(applianceId);
     const hit = cached && cached.until > this.options.clock() ? cached.devices.get(deviceId) : undefined;
     if (hit) return hit;
+    const synced = await this.options.inventory?.device(applianceId, deviceId);
+    if (synced) return synced;
     const devices = await this.refresh(applianceId);
     const found = devices.find((device) => device.id === deviceId);
     if (!found) throw new NotFoundError('device', deviceId);

@@ -44,6 +44,16 @@ export class InventoryStore {
     return devices;
   }
 
+  /** One stored device, or undefined (a GetItem). */
+  async device(applianceId: string, deviceId: string): Promise<InventoryDevice | undefined> {
+    const { Item } = await storeCall('read the inventory', () =>
+      this.table.doc.send(
+        new GetCommand({ TableName: this.table.name, Key: { pk: partition(applianceId), sk: deviceSort(deviceId) } }),
+      ),
+    );
+    return Item ? toDevice(Item) : undefined;
+  }
+
   /** Writes puts and deletes in BatchWriteItem requests of 25, retrying unprocessed items with backoff. */
   async write(applianceId: string, puts: InventoryDevice[], deletes: string[]): Promise<number> {
     const requests = [
