@@ -21,8 +21,21 @@ export function redact(key: string, value: unknown): unknown {
 /** The one logger of the process (Powertools, JSON lines). */
 export const logger = new Logger({ serviceName: SERVICE, jsonReplacerFn: redact });
 
-/** The one metrics emitter of the process (CloudWatch EMF). */
-export const metrics = new Metrics({ serviceName: SERVICE, namespace: NAMESPACE });
+/** The one metrics emitter of the process (CloudWatch EMF). Most requests add no metric: that is not news. */
+export const metrics = new Metrics({
+  serviceName: SERVICE,
+  namespace: NAMESPACE,
+  logger: {
+    debug: (...args: unknown[]) => logger.debug(String(args[0])),
+    info: (...args: unknown[]) => logger.info(String(args[0])),
+    error: (...args: unknown[]) => logger.error(String(args[0])),
+    warn: (...args: unknown[]) => {
+      const message = String(args[0]);
+      if (message.startsWith('No application metrics')) logger.debug(message);
+      else logger.warn(message);
+    },
+  },
+});
 
 /** The one tracer of the process (X-Ray; inert outside Lambda). */
 export const tracer = new Tracer({ serviceName: SERVICE });
