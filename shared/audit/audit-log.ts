@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MouseMode, SharingMode, ViewerType } from '../appliances/types.js';
 import type { Clock } from '../clock.js';
+import { InvalidInputError } from '../errors.js';
 import type { CursorCodec } from '../pagination/cursor.js';
 import { storeCall, type Table } from '../store/dynamo.js';
 
@@ -125,15 +126,22 @@ export class AuditLog {
     );
   }
 
-  /** Events newest first, optionally for one appliance and a time window, one page at a time. */
+  /**
+   * Events newest first, optionally for one appliance and a time window (inclusive), one page at a time. The
+   * cursor is bound to the query it came from: replayed against another filter or window it is a 400.
+   */
   async query(query: AuditQuery): Promise<{ events: AuditEvent[]; nextCursor?: string }> {
     const { table, cursors } = this.options;
-    const start = query.cursor ? cursors.decode(query.cursor, 'audit') : undefined;
+    // Sort keys hold millisecond ISO instants; bounds of any precision are normalised to the same form, so
+    // `…T10:00:00Z` means `…T10:00:00.000Z` (a plain string comparison would put it after `…T10:00:00.5Z`).
+    const from = query.from === undefined ? '0000' : instant(query.from, 'from', 'ceil');
+    const to = query.to === undefined ? '9999' : instant(query.to, 'to', 'floor');
+    if (from > to) throw new InvalidInputError([{ field: 'to', message: 'must not be before from' }]);
+    const scope = `audit:${query.applianceId ?? '*'}:${from}:${to}`;
+    const start = query.cursor ? cursors.decode(query.cursor, scope) : undefined;
     const byAppliance = query.applianceId !== undefined;
     const pk = byAppliance ? 'gsi1pk' : 'pk';
     const sk = byAppliance ? 'gsi1sk' : 'sk';
-    const from = query.from ?? '0000';
-    const to = `${query.to ?? '9999'}\uffff`;
     const page = await storeCall('read the audit trail', () =>
       table.doc.send(
         new QueryCommand({
@@ -143,7 +151,7 @@ export class AuditLog {
           ExpressionAttributeValues: {
             ':pk': byAppliance ? `AUDIT#${query.applianceId}` : 'AUDIT',
             ':from': from,
-            ':to': to,
+            ':to': `${to}\uffff`,
           },
           ScanIndexForward: false,
           Limit: query.limit,
@@ -153,7 +161,19 @@ export class AuditLog {
     );
     const events = (page.Items ?? []).map((item) => item.event as AuditEvent);
     return page.LastEvaluatedKey
-      ? { events, nextCursor: cursors.encode(page.LastEvaluatedKey, 'audit') }
+      ? { events, nextCursor: cursors.encode(page.LastEvaluatedKey, scope) }
       : { events };
   }
+}
+
+/**
+ * An ISO instant (already validated) as the millisecond form events are stored with. Digits past the
+ * millisecond round down for an upper bound and up for a lower one, so the window never widens.
+ */
+function instant(text: string, field: 'from' | 'to', round: 'floor' | 'ceil'): string {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new InvalidInputError([{ field, message: 'is not a date-time' }]);
+  const beyondMs = /\.\d{3}(\d+)/.exec(text)?.[1] ?? '';
+  const up = round === 'ceil' && /[1-9]/.test(beyondMs) ? 1 : 0;
+  return new Date(ms + up).toISOString();
 }

@@ -3,7 +3,7 @@ import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dy
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { launchUrl } from '../appliances/dsview/launch-url.js';
 import { ApplianceError } from '../appliances/errors.js';
-import type { MouseMode, SharingMode, ViewerRequest, ViewerType } from '../appliances/types.js';
+import type { Appliance, MouseMode, SharingMode, ViewerRequest, ViewerType } from '../appliances/types.js';
 import type { AuditLog, AuditOutcome, RequestSource } from '../audit/audit-log.js';
 import { hasScope, type Principal, requireAppliance } from '../auth/principal.js';
 import type { Clock } from '../clock.js';
@@ -181,7 +181,6 @@ export class LinkService {
     if (claim.kind === 'refused') return this.refuse(claim.state, claim.link, source);
     const link = claim.link;
     const request = viewerRequest(link);
-    const appliance = await this.options.registry.get(link.applianceId);
     const audit = {
       linkId: link.id,
       applianceId: link.applianceId,
@@ -189,11 +188,15 @@ export class LinkService {
       ...request,
       ...source,
     };
+    let appliance: Appliance | undefined;
     try {
+      // Inside the try: a registry failure after the claim must give a single-use link back too.
+      const target = await this.options.registry.get(link.applianceId);
+      appliance = target;
       const issued = await this.options.audit.around(
         { ...audit, outcome: 'redirected' },
         () =>
-          this.options.tickets.mint(appliance, {
+          this.options.tickets.mint(target, {
             applianceId: link.applianceId,
             deviceId: link.deviceId,
             request,
@@ -203,7 +206,7 @@ export class LinkService {
       return { kind: 'redirect', location: issued.launchUrl, linkId: link.id };
     } catch (error) {
       if (link.singleUse) await this.release(tokenHash, claim.claimedAt).catch(() => undefined);
-      if (!(error instanceof ApplianceError)) throw error;
+      if (!(error instanceof ApplianceError) || !appliance) throw error;
       return {
         kind: 'failed',
         error,

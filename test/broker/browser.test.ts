@@ -1,0 +1,100 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker } from '../support/broker.js';
+
+/**
+ * A real browser follows an e-mailed launch link: Debian's Chromium (Playwright's own browser download does
+ * not work here) opens `/launch/<token>`, follows the 302 to the simulator's viewer page and screenshots it.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+const SCREENSHOT = 'test-results/browser-launch.png';
+
+if (!available) {
+  console.warn(
+    `browser test skipped: ${CHROMIUM} does not exist (apt-get install -y --no-install-recommends chromium)`,
+  );
+}
+
+let t: TestBroker | undefined;
+let context: BrowserContext | undefined;
+let profile: string | undefined;
+
+beforeAll(async () => {
+  if (!available) return;
+  t = await startTestBroker();
+  profile = await mkdtemp(join(tmpdir(), 'clb-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    // The simulator's self-signed certificate: accepted for this test only.
+    ignoreHTTPSErrors: true,
+    timeout: 20_000,
+  });
+});
+afterAll(async () => {
+  await context?.close();
+  await t?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+describe('a real browser', () => {
+  it.skipIf(!available)(
+    'follows an e-mailed link through the 302 to the viewer page and takes a screenshot',
+    async () => {
+      const broker = t!;
+      const device = broker.sim.devices.find((d) => d.device_name === 'rack12-web01 KVM');
+      if (!device) throw new Error('the simulator has no rack12-web01 KVM');
+      const created = await broker.call('POST', '/v1/links', {
+        key: broker.keys.operator,
+        body: { applianceId: 'lab', deviceId: device.id, viewerType: 'KVM', singleUse: true },
+      });
+      expect(created.status).toBe(201);
+      const linkUrl: string = created.json.url;
+
+      const page = await context!.newPage();
+      const redirects: number[] = [];
+      page.on('response', (response) => {
+        if (response.url() === linkUrl) redirects.push(response.status());
+      });
+      const response = await page.goto(linkUrl, { waitUntil: 'load', timeout: 15_000 });
+      expect(redirects).toEqual([302]);
+      expect(response?.status()).toBe(200);
+      const landed = new URL(page.url());
+      expect(`${landed.origin}${landed.pathname}`).toBe(`${broker.sim.url}/api/v1/launchUI/`);
+      expect(landed.searchParams.get('deviceId')).toBe(device.id);
+      expect(landed.searchParams.has('ticket')).toBe(true);
+      expect(await page.title()).toBe('DSView Viewer');
+      await expect.poll(() => page.locator('h1').first().textContent()).toContain(device.device_name);
+      expect(broker.sim.counters.launches).toBe(1);
+
+      await mkdir('test-results', { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(existsSync(SCREENSHOT)).toBe(true);
+
+      // The link was single-use: the browser now gets the 410 page with the ticketless fallback.
+      const again = await page.goto(linkUrl, { waitUntil: 'load', timeout: 10_000 });
+      expect(again?.status()).toBe(410);
+      const fallback = await page.locator('a').first().getAttribute('href');
+      expect(fallback).toContain(`${broker.sim.url}/api/v1/launchUI/`);
+      expect(fallback).not.toContain('ticket=');
+      await page.close();
+    },
+    30_000,
+  );
+});
