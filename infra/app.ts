@@ -6,7 +6,10 @@ import { CONTEXT_KEY, type DeployConfig, loadDeployConfig } from './config.js';
 import { ConsoleLaunchBrokerStack } from './stack.js';
 
 /** The stack of a configuration in an app checked by cdk-nag's AWS Solutions pack. */
-export function createApp(config: DeployConfig, app = new App()): { app: App; stack: ConsoleLaunchBrokerStack } {
+export function createApp(
+  config: DeployConfig,
+  app = new App(),
+): { app: App; stack: ConsoleLaunchBrokerStack } {
   const account = config.env?.account ?? process.env.CDK_DEFAULT_ACCOUNT;
   const region = config.env?.region ?? process.env.CDK_DEFAULT_REGION;
   const stack = new ConsoleLaunchBrokerStack(app, config.stackName, {

@@ -147,6 +147,7 @@ export class ConsoleLaunchBrokerStack extends Stack {
         description: `CNAME (or alias A) ${config.customDomain?.domainName} to this name`,
       });
     }
-    if (this.observability.topic) new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
+    if (this.observability.topic)
+      new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
   }
 }

@@ -99,6 +99,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     retentionDays: settings.AUDIT_RETENTION_DAYS,
     cursors,
     log: (event) => logger.info('launch audit', { audit: event }),
+    warn: warnWithError,
   });
   const clients = new ClientStore({ table, pepper: async () => keys.apiKeyPepper, clock });
   const tickets = new TicketService({ registry, devices, sessions, connections, audit });
@@ -115,6 +116,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     },
     defaultTtlSeconds: settings.LINK_DEFAULT_TTL_SECONDS,
     maxTtlSeconds: settings.LINK_MAX_TTL_SECONDS,
+    warn: warnWithError,
   });
   const inventory = {
     store: inventoryStore,
@@ -177,4 +179,9 @@ export function getBroker(): Promise<Broker> {
     throw error;
   });
   return shared;
+}
+
+/** A warning with the failure's message only: store and network errors carry no secrets, stacks stay out. */
+function warnWithError(message: string, error: unknown): void {
+  logger.warn(message, { error: error instanceof Error ? error.message : String(error) });
 }

@@ -66,7 +66,11 @@ export class Api extends Construct {
     if (props.customDomain) {
       this.domain = new apigw.DomainName(this, 'Domain', {
         domainName: props.customDomain.domainName,
-        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+        certificate: acm.Certificate.fromCertificateArn(
+          this,
+          'Certificate',
+          props.customDomain.certificateArn,
+        ),
         endpointType: apigw.EndpointType.REGIONAL,
         securityPolicy: apigw.SecurityPolicy.TLS_1_2,
       });
@@ -100,7 +104,10 @@ export class Api extends Construct {
     for (const route of props.routes) {
       let integration = integrations.get(route.function);
       if (!integration) {
-        integration = new HttpLambdaIntegration(`${route.function}-integration`, props.handlerOf(route.function));
+        integration = new HttpLambdaIntegration(
+          `${route.function}-integration`,
+          props.handlerOf(route.function),
+        );
         integrations.set(route.function, integration);
       }
       const [created] = this.httpApi.addRoutes({

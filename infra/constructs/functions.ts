@@ -23,7 +23,7 @@ export interface FunctionsProps {
   indexNames: string[];
   /** The table's customer-managed key, if any. */
   tableKey: kms.IKey | undefined;
-  keysSecret: secretsmanager.ISecret;
+  keysSecret: Pick<secretsmanager.ISecret, 'secretArn'>;
   applianceSecretPrefix: string;
   applianceSecretArnPattern: string;
   /** Settings every broker function reads (TABLE_NAME, timeouts, TTLs, Powertools). */
@@ -145,7 +145,11 @@ export function statementsFor(
       statements.push(
         new iam.PolicyStatement({
           sid: 'TableKey',
-          actions: ['kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : [])],
+          actions: [
+            'kms:Decrypt',
+            'kms:DescribeKey',
+            ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : []),
+          ],
           resources: [props.tableKey.keyArn],
         }),
       );

@@ -31,7 +31,9 @@ export class Network extends Construct {
       ec2.Subnet.fromSubnetId(this, `Subnet${index}`, subnetId),
     );
     const securityGroups = props.securityGroupIds.map((groupId, index) =>
-      ec2.SecurityGroup.fromSecurityGroupId(this, `FunctionSecurityGroup${index}`, groupId, { mutable: false }),
+      ec2.SecurityGroup.fromSecurityGroupId(this, `FunctionSecurityGroup${index}`, groupId, {
+        mutable: false,
+      }),
     );
     this.placement = { vpc, subnets, securityGroups };
 

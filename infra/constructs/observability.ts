@@ -90,7 +90,8 @@ export class Observability extends Construct {
     }
     if (props.syncDeadLetterQueue) {
       this.add('SyncUndelivered', {
-        alarmDescription: 'Scheduled syncs could not be delivered to the function (dead-letter queue not empty)',
+        alarmDescription:
+          'Scheduled syncs could not be delivered to the function (dead-letter queue not empty)',
         metric: props.syncDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: FIVE_MINUTES,
           statistic: 'Maximum',
@@ -104,7 +105,10 @@ export class Observability extends Construct {
     for (let start = 0, group = 1; start < props.all.length; start += 10, group++) {
       const chunk = props.all.slice(start, start + 10);
       const usingMetrics = Object.fromEntries(
-        chunk.map(([, fn], index) => [`t${index}`, fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' })]),
+        chunk.map(([, fn], index) => [
+          `t${index}`,
+          fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        ]),
       );
       this.add(`Throttles${group}`, {
         alarmDescription: `Lambda throttles in ${chunk.map(([name]) => name).join(', ')}`,
@@ -122,7 +126,10 @@ export class Observability extends Construct {
     }
   }
 
-  private add(id: string, props: Omit<cloudwatch.AlarmProps, 'comparisonOperator' | 'treatMissingData'>): void {
+  private add(
+    id: string,
+    props: Omit<cloudwatch.AlarmProps, 'comparisonOperator' | 'treatMissingData'>,
+  ): void {
     const alarm = new cloudwatch.Alarm(this, id, {
       ...props,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

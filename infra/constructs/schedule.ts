@@ -17,7 +17,10 @@ export interface ScheduleProps {
  * The payload of a scheduled sync: the sync handler tells it from an API Gateway event (which has
  * `requestContext`) by `source`.
  */
-export const SCHEDULED_SYNC_EVENT = { source: 'console-launch-broker.scheduler', action: 'inventory-sync' } as const;
+export const SCHEDULED_SYNC_EVENT = {
+  source: 'console-launch-broker.scheduler',
+  action: 'inventory-sync',
+} as const;
 
 /**
  * EventBridge Scheduler runs the inventory sync: two retries, events older than an hour dropped into an

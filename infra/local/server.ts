@@ -8,6 +8,7 @@ import type {
   Context,
   Handler,
 } from 'aws-lambda';
+import { page } from '../../functions/lib/pages.js';
 import { PROBLEM_BASE } from '../../functions/lib/problem.js';
 import type { RouteSpec } from '../../functions/routes.js';
 
@@ -92,6 +93,19 @@ export class LocalServer {
     }
     const candidates = this.compiled.filter((route) => route.pattern.test(url.pathname));
     const route = candidates.find((candidate) => candidate.spec.method === method);
+    const forPerson = (req.url ?? '').startsWith('/launch/');
+    if (forPerson && (!route || !this.toEvent(req, url, route, body))) {
+      // Whatever a mangled link looks like, the person who clicked it gets a page, not JSON.
+      return sendResult(
+        res,
+        method,
+        page({
+          status: 404,
+          title: 'Link not found',
+          message: 'This launch link is unknown or was revoked.',
+        }),
+      );
+    }
     if (!route) {
       if (candidates.length) {
         const allow = candidates.map((c) => c.spec.method).join(', ');
@@ -147,18 +161,8 @@ export class LocalServer {
     const result = (await handler(event, lambdaContext(route.spec.function), () => undefined)) as
       | APIGatewayProxyStructuredResultV2
       | undefined;
-    const status = result?.statusCode ?? 200;
-    const payload = result?.body
-      ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8')
-      : Buffer.alloc(0);
-    const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(result?.headers ?? {}))
-      headers[name.toLowerCase()] = String(value);
-    if (result?.cookies?.length) headers['set-cookie'] = result.cookies;
-    res.writeHead(status, headers);
-    res.end(method === 'HEAD' ? undefined : payload);
+    sendResult(res, method, result);
   }
-
   private async authorize(
     event: APIGatewayProxyEventV2,
   ): Promise<Record<string, unknown> | 'unavailable' | undefined> {
@@ -295,4 +299,22 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
     ...headers,
   });
   res.end(body);
+}
+
+/** Writes a Lambda proxy result as API Gateway would (no body for HEAD). */
+function sendResult(
+  res: ServerResponse,
+  method: string,
+  result: APIGatewayProxyStructuredResultV2 | undefined,
+): void {
+  const status = result?.statusCode ?? 200;
+  const payload = result?.body
+    ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8')
+    : Buffer.alloc(0);
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(result?.headers ?? {}))
+    headers[name.toLowerCase()] = String(value);
+  if (result?.cookies?.length) headers['set-cookie'] = result.cookies;
+  res.writeHead(status, headers);
+  res.end(method === 'HEAD' ? undefined : payload);
 }

@@ -143,8 +143,11 @@ export const auditEventSchema = z
     at: z.iso.datetime(),
     clientId: z.string().optional(),
     linkId: z.string().optional(),
-    applianceId: z.string(),
-    deviceId: z.string(),
+    applianceId: z
+      .string()
+      .optional()
+      .describe('Absent only for not_found: an unknown token names no appliance'),
+    deviceId: z.string().optional(),
     viewerType: viewerTypeSchema.optional(),
     sharingMode: sharingModeSchema.optional(),
     mouseMode: mouseModeSchema.optional(),

@@ -24,8 +24,9 @@ export interface AuditEvent {
   at: string;
   clientId?: string | undefined;
   linkId?: string | undefined;
-  applianceId: string;
-  deviceId: string;
+  /** Absent only for `not_found`: an unknown token names no appliance or device. */
+  applianceId?: string | undefined;
+  deviceId?: string | undefined;
   viewerType?: ViewerType | undefined;
   sharingMode?: SharingMode | undefined;
   mouseMode?: MouseMode | undefined;
@@ -57,6 +58,8 @@ export interface AuditLogOptions {
   cursors: CursorCodec;
   /** Where the structured copy of every event goes. */
   log: (event: AuditEvent) => void;
+  /** Told when an event reached the log but not the table, so a store outage never hides a launch. */
+  warn: (message: string, error: unknown) => void;
 }
 
 /** The launch audit trail: DynamoDB items with a retention TTL, plus one structured log line each. */
@@ -69,6 +72,11 @@ export class AuditLog {
     this.options.log(event);
     await this.put(event);
     return event;
+  }
+
+  /** Records an event on a path that must answer anyway (refusals): a store failure is logged, not thrown. */
+  async recordBestEffort(input: AuditInput): Promise<void> {
+    await this.record(input).catch((error) => this.options.warn('audit event kept only in the log', error));
   }
 
   /**
@@ -89,7 +97,9 @@ export class AuditLog {
       await written.catch(() => undefined);
       const failed = { ...event, outcome: failure(error) };
       this.options.log(failed);
-      await this.put(failed).catch(() => undefined);
+      await this.put(failed).catch((storeError) =>
+        this.options.warn('audit event kept only in the log', storeError),
+      );
       throw error;
     }
     this.options.log(event);
@@ -116,8 +126,7 @@ export class AuditLog {
           Item: {
             pk: 'AUDIT',
             sk: sort,
-            gsi1pk: `AUDIT#${event.applianceId}`,
-            gsi1sk: sort,
+            ...(event.applianceId ? { gsi1pk: `AUDIT#${event.applianceId}`, gsi1sk: sort } : {}),
             ttl: Math.ceil(Date.parse(event.at) / 1000) + this.options.retentionDays * 86_400,
             event,
           },

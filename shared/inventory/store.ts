@@ -48,7 +48,10 @@ export class InventoryStore {
   async device(applianceId: string, deviceId: string): Promise<InventoryDevice | undefined> {
     const { Item } = await storeCall('read the inventory', () =>
       this.table.doc.send(
-        new GetCommand({ TableName: this.table.name, Key: { pk: partition(applianceId), sk: deviceSort(deviceId) } }),
+        new GetCommand({
+          TableName: this.table.name,
+          Key: { pk: partition(applianceId), sk: deviceSort(deviceId) },
+        }),
       ),
     );
     return Item ? toDevice(Item) : undefined;

@@ -71,6 +71,8 @@ export interface LinkServiceOptions {
   publicBaseUrl: () => string;
   defaultTtlSeconds: number;
   maxTtlSeconds: number;
+  /** Told when a failed click could not give its single-use claim back (the link stays used). */
+  warn: (message: string, error: unknown) => void;
 }
 
 /** One-click launch links: created validated, stored by token hash, redeemed with one ticket per click. */
@@ -175,7 +177,7 @@ export class LinkService {
    * give one redirect), one ticket is minted with the cached session, and a failed mint gives the claim back.
    */
   async click(token: string, source: RequestSource): Promise<ClickResult> {
-    if (!TOKEN_PATTERN.test(token)) return this.refuse('not_found', undefined, source);
+    if (!TOKEN_PATTERN.test(token)) return { kind: 'refused', state: 'not_found' };
     const tokenHash = sha256Hex(token);
     const claim = await this.claim(tokenHash);
     if (claim.kind === 'refused') return this.refuse(claim.state, claim.link, source);
@@ -205,7 +207,11 @@ export class LinkService {
       );
       return { kind: 'redirect', location: issued.launchUrl, linkId: link.id };
     } catch (error) {
-      if (link.singleUse) await this.release(tokenHash, claim.claimedAt).catch(() => undefined);
+      if (link.singleUse) {
+        await this.release(tokenHash, claim.claimedAt).catch((releaseError) =>
+          this.options.warn('a failed click could not release its single-use link', releaseError),
+        );
+      }
       if (!(error instanceof ApplianceError) || !appliance) throw error;
       return {
         kind: 'failed',
@@ -269,18 +275,18 @@ export class LinkService {
     source: RequestSource,
   ): Promise<ClickResult> {
     if (!link) {
+      // A well-formed unknown token is worth a trace (who is guessing); malformed ones never reach the store.
+      await this.options.audit.recordBestEffort({ outcome: 'not_found', ...source });
       return { kind: 'refused', state };
     }
-    await this.options.audit
-      .record({
-        linkId: link.id,
-        applianceId: link.applianceId,
-        deviceId: link.deviceId,
-        ...viewerRequest(link),
-        outcome: state satisfies AuditOutcome,
-        ...source,
-      })
-      .catch(() => undefined);
+    await this.options.audit.recordBestEffort({
+      linkId: link.id,
+      applianceId: link.applianceId,
+      deviceId: link.deviceId,
+      ...viewerRequest(link),
+      outcome: state satisfies AuditOutcome,
+      ...source,
+    });
     if (state === 'revoked') return { kind: 'refused', state };
     const appliance = await this.options.registry.get(link.applianceId).catch(() => undefined);
     return appliance

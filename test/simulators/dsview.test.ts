@@ -4,7 +4,6 @@ import { once } from 'node:events';
 import { networkInterfaces } from 'node:os';
 import { createInterface } from 'node:readline';
 import { type ConnectionOptions, connect } from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { Agent, fetch } from 'undici';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { generateCertificate } from './dsview/certificate.js';
