@@ -1,37 +1,41 @@
 /**
  * What each Lambda needs, by function name (`functions/<name>.ts`): memory, timeout, network placement and the
- * exact data it may touch. Derived from the code of each handler and the services it calls
- * (`shared/*`); change the profile when a function's data access changes.
+ * exact data it may touch. Derived from the code of each handler and the services it calls (`shared/*`);
+ * change the profile when a function's data access changes (test/infra/iam.test.ts pins every grant).
  *
- * Partition key prefixes of the broker table (docs/data-model.md):
- * `APIKEY#` `CLIENT#` (clients), `APPLIANCE#<id>` (the registry item `sk=APPLIANCE` and the appliance's session
- * items `sk=SESSION` / `SESSION_LEASE`), `LINK#<tokenHash>`, `LINKID#<id>`, `AUDIT`.
+ * Partitions of the broker table (docs/data-model.md): `APIKEY#` and `CLIENT#` (clients), `APPLIANCE#<id>` (the
+ * registry item), `SESSION#<id>` (appliance session and login lease), `LINK#<tokenHash>`, `LINKID#<id>`,
+ * `AUDIT`, `INV#<applianceId>` (inventory devices), `INVENTORY` (its version), `RATE#<scope>#<subject>`.
  */
 
-/** DynamoDB item actions, grouped the way the functions use them. */
-export const READ = ['dynamodb:GetItem'] as const;
-/** Writes; transactions (TransactWriteItems) are authorised through these item-level actions. */
-export const WRITE = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
-] as const;
-export const QUERY = ['dynamodb:Query'] as const;
-export const BATCH_WRITE = ['dynamodb:BatchWriteItem'] as const;
+export type DynamoAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:BatchWriteItem';
 
-export type DynamoAction = (typeof READ | typeof WRITE | typeof QUERY | typeof BATCH_WRITE)[number];
+/** `dynamodb:LeadingKeys` patterns (StringLike) of the partitions. */
+export const PARTITIONS = {
+  apiKey: 'APIKEY#*',
+  appliance: 'APPLIANCE#*',
+  session: 'SESSION#*',
+  link: 'LINK#*',
+  linkId: 'LINKID#*',
+  audit: 'AUDIT',
+  inventory: 'INV#*',
+  inventoryVersion: 'INVENTORY',
+  clientRate: 'RATE#client#*',
+  launchFailureRate: 'RATE#launch-failures#*',
+} as const;
 
-export interface TableAccess {
-  /** Actions on the table itself. */
+/** Some actions on some partitions of the table: one IAM statement with a `dynamodb:LeadingKeys` condition. */
+export interface TableGrant {
+  /** A short name for the statement id (`Table<Sid>`). */
+  sid: string;
   actions: readonly DynamoAction[];
-  /**
-   * `dynamodb:LeadingKeys` patterns (StringLike): the partitions the table actions may touch. Undefined: any
-   * partition (only where the key design is not settled yet, e.g. the inventory).
-   */
-  partitions?: readonly string[];
-  /** Query on the global secondary indexes (read-only; not restricted by partition, see docs/security.md). */
-  queryIndexes?: boolean;
+  partitions: readonly string[];
 }
 
 export interface FunctionProfile {
@@ -43,9 +47,15 @@ export interface FunctionProfile {
    * secrets, gets the appliance timeouts.
    */
   applianceFacing: boolean;
-  /** Reads the broker keys secret (API key pepper, session key). */
+  /** Reads the broker keys secret (API key pepper, session key); every function that builds the broker does. */
   keysSecret: boolean;
-  table?: TableAccess;
+  /** Item-level grants on the table, each limited to its partitions. */
+  table: readonly TableGrant[];
+  /**
+   * Query on gsi1 (appliance list, per-appliance audit). Read-only; IAM cannot limit index queries to index
+   * partitions, see docs/security.md.
+   */
+  queryIndex: boolean;
 }
 
 /**
@@ -56,57 +66,87 @@ export function applianceFunctionTimeoutSeconds(applianceTimeoutMs: number): num
   return Math.min(29, Math.max(20, Math.ceil((2 * applianceTimeoutMs) / 1000) + 4));
 }
 
-const none: Omit<FunctionProfile, 'memoryMb' | 'timeoutSeconds'> = {
-  applianceFacing: false,
-  keysSecret: false,
-};
-
-/** The scheduled inventory sync (also serves `POST /v1/inventory/sync` if a route names it). */
+/** The scheduled inventory sync (also serves `POST /v1/inventory/sync`). */
 export const SYNC_FUNCTION = 'inventory-sync';
 /** The REQUEST authorizer. */
 export const AUTHORIZER_FUNCTION = 'authorizer';
 
+const P = PARTITIONS;
+
+/** Every API route with a scope counts the client's requests (shared/limits/rate-limiter.ts, `ADD`). */
+const clientRate: TableGrant = {
+  sid: 'RateLimit',
+  actions: ['dynamodb:UpdateItem'],
+  partitions: [P.clientRate],
+};
+/** The session manager: consistent read, conditional put of lease and session, conditional delete. */
+const sessions: TableGrant = {
+  sid: 'Sessions',
+  actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  partitions: [P.session],
+};
+/** Reading the registry item of an appliance (never writing it: only the operator CLI does). */
+const readAppliance = (...more: string[]): TableGrant => ({
+  sid: 'Read',
+  actions: ['dynamodb:GetItem'],
+  partitions: [P.appliance, ...more],
+});
+const writeAudit: TableGrant = { sid: 'Audit', actions: ['dynamodb:PutItem'], partitions: [P.audit] };
+
+const noData = { applianceFacing: false, keysSecret: false, table: [], queryIndex: false } as const;
+
 export const PROFILES: Record<string, FunctionProfile> = {
-  health: { ...none, memoryMb: 256, timeoutSeconds: 5 },
-  openapi: { ...none, memoryMb: 512, timeoutSeconds: 10 },
+  // Never touch a store.
+  health: { ...noData, memoryMb: 256, timeoutSeconds: 5 },
+  openapi: { ...noData, memoryMb: 512, timeoutSeconds: 10 },
   // One GetItem of APIKEY#<hmac> per uncached key.
   authorizer: {
     memoryMb: 512,
     timeoutSeconds: 10,
     applianceFacing: false,
     keysSecret: true,
-    table: { actions: READ, partitions: ['APIKEY#*'] },
+    table: [{ sid: 'Read', actions: ['dynamodb:GetItem'], partitions: [P.apiKey] }],
+    queryIndex: false,
   },
-  // The registry item and the appliance session (read, refresh, lease) under APPLIANCE#<id>.
+  // The registry item, then the appliance session (read, lease, store).
   login: {
     memoryMb: 512,
     timeoutSeconds: 'appliance',
     applianceFacing: true,
     keysSecret: true,
-    table: { actions: [...READ, ...WRITE], partitions: ['APPLIANCE#*'] },
+    table: [readAppliance(), sessions, clientRate],
+    queryIndex: false,
   },
   devices: {
     memoryMb: 512,
     timeoutSeconds: 'appliance',
     applianceFacing: true,
     keysSecret: true,
-    table: { actions: [...READ, ...WRITE], partitions: ['APPLIANCE#*'] },
+    table: [readAppliance(), sessions, clientRate],
+    queryIndex: false,
   },
-  // As devices, plus the audit event.
+  // As devices, plus the synced device (GetItem INV#) and the audit event.
   ticket: {
     memoryMb: 512,
     timeoutSeconds: 'appliance',
     applianceFacing: true,
     keysSecret: true,
-    table: { actions: [...READ, ...WRITE], partitions: ['APPLIANCE#*', 'AUDIT'] },
+    table: [readAppliance(P.inventory), sessions, writeAudit, clientRate],
+    queryIndex: false,
   },
-  // Validates against the live device list, then one transaction writing LINK#<hash> and LINKID#<id>.
+  // Validates the device (inventory, else live), then one transaction putting LINK#<hash> and LINKID#<id>.
   'links-create': {
     memoryMb: 512,
     timeoutSeconds: 'appliance',
     applianceFacing: true,
     keysSecret: true,
-    table: { actions: [...READ, ...WRITE], partitions: ['APPLIANCE#*', 'LINK#*', 'LINKID#*'] },
+    table: [
+      readAppliance(P.inventory),
+      sessions,
+      { sid: 'Links', actions: ['dynamodb:PutItem'], partitions: [P.link, P.linkId] },
+      clientRate,
+    ],
+    queryIndex: false,
   },
   // Reads LINKID#<id>, marks LINK#<hash> revoked. No appliance, no appliance secret.
   'links-revoke': {
@@ -114,15 +154,27 @@ export const PROFILES: Record<string, FunctionProfile> = {
     timeoutSeconds: 10,
     applianceFacing: false,
     keysSecret: true,
-    table: { actions: [...READ, ...WRITE], partitions: ['LINK#*', 'LINKID#*'] },
+    table: [
+      { sid: 'Read', actions: ['dynamodb:GetItem'], partitions: [P.linkId] },
+      { sid: 'Revoke', actions: ['dynamodb:UpdateItem'], partitions: [P.link] },
+      clientRate,
+    ],
+    queryIndex: false,
   },
-  // The click: claims LINK#<hash>, reads the registry item and session, mints, audits. Never lists, never scans.
+  // The click: claims (and may release) LINK#<hash>, reads the registry item and the synced device, uses the
+  // session, audits, counts failed clicks per address. Never lists, scans or writes the registry.
   launch: {
     memoryMb: 512,
     timeoutSeconds: 'appliance',
     applianceFacing: true,
     keysSecret: true,
-    table: { actions: [...READ, ...WRITE], partitions: ['LINK#*', 'APPLIANCE#*', 'AUDIT'] },
+    table: [
+      { sid: 'Claim', actions: ['dynamodb:UpdateItem'], partitions: [P.link, P.launchFailureRate] },
+      readAppliance(P.inventory),
+      sessions,
+      writeAudit,
+    ],
+    queryIndex: false,
   },
   // One GetItem of LINK#<hash>: never mints, never writes.
   'launch-head': {
@@ -130,7 +182,8 @@ export const PROFILES: Record<string, FunctionProfile> = {
     timeoutSeconds: 10,
     applianceFacing: false,
     keysSecret: true,
-    table: { actions: READ, partitions: ['LINK#*'] },
+    table: [{ sid: 'Read', actions: ['dynamodb:GetItem'], partitions: [P.link] }],
+    queryIndex: false,
   },
   // Query AUDIT (newest first) or gsi1 AUDIT#<applianceId>.
   audit: {
@@ -138,34 +191,40 @@ export const PROFILES: Record<string, FunctionProfile> = {
     timeoutSeconds: 10,
     applianceFacing: false,
     keysSecret: true,
-    table: { actions: QUERY, partitions: ['AUDIT'], queryIndexes: true },
+    table: [{ sid: 'Query', actions: ['dynamodb:Query'], partitions: [P.audit] }, clientRate],
+    queryIndex: true,
   },
-  // Reads the synced inventory; the key design belongs to the inventory issue, so no partition restriction yet.
+  // The inventory version (GetItem), the appliance list (gsi1), one Query per appliance partition.
   'inventory-search': {
-    memoryMb: 512,
-    timeoutSeconds: 10,
+    memoryMb: 1024,
+    timeoutSeconds: 20,
     applianceFacing: false,
     keysSecret: true,
-    table: { actions: [...READ, ...QUERY], queryIndexes: true },
+    table: [
+      { sid: 'Version', actions: ['dynamodb:GetItem'], partitions: [P.inventoryVersion] },
+      { sid: 'Query', actions: ['dynamodb:Query'], partitions: [P.inventory] },
+      clientRate,
+    ],
+    queryIndex: true,
   },
-  // Lists every appliance (gsi1 APPLIANCES), diffs and batch-writes the inventory.
+  // Lists every appliance (gsi1 APPLIANCES), diffs each partition and batch-writes the differences, bumps the
+  // version. Runs on the schedule and on POST /v1/inventory/sync.
   [SYNC_FUNCTION]: {
     memoryMb: 1024,
     timeoutSeconds: 300,
     applianceFacing: true,
     keysSecret: true,
-    table: { actions: [...READ, ...WRITE, ...QUERY, ...BATCH_WRITE], queryIndexes: true },
+    table: [
+      readAppliance(),
+      sessions,
+      {
+        sid: 'Inventory',
+        actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
+        partitions: [P.inventory],
+      },
+      { sid: 'Version', actions: ['dynamodb:UpdateItem'], partitions: [P.inventoryVersion] },
+      clientRate,
+    ],
+    queryIndex: true,
   },
-};
-
-/**
- * For a function named by a route but without a profile yet: the broad broker profile (item reads and writes,
- * Query, appliance access). The stack warns so that someone writes the real profile.
- */
-export const DEFAULT_PROFILE: FunctionProfile = {
-  memoryMb: 512,
-  timeoutSeconds: 'appliance',
-  applianceFacing: true,
-  keysSecret: true,
-  table: { actions: [...READ, ...WRITE, ...QUERY], queryIndexes: true },
 };

@@ -1,18 +1,10 @@
-import { Annotations, Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IDependable } from 'constructs';
-import {
-  applianceFunctionTimeoutSeconds,
-  DEFAULT_PROFILE,
-  type FunctionProfile,
-  PROFILES,
-  QUERY,
-  type TableAccess,
-  WRITE,
-} from '../function-profiles.js';
+import { applianceFunctionTimeoutSeconds, type FunctionProfile, PROFILES } from '../function-profiles.js';
 import { acknowledge, nagText } from '../nag.js';
 import { BrokerFunction, functionEntry, type VpcPlacement } from './broker-function.js';
 
@@ -46,21 +38,19 @@ export class Functions extends Construct {
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
     for (const name of props.names) {
-      const known = PROFILES[name];
-      if (!known) {
-        Annotations.of(this).addWarningV2(
-          'broker:function-profile-missing',
-          `functions/${name}.ts has no profile in infra/function-profiles.ts; it gets the broad default ` +
-            '(item reads and writes on the whole table, appliance secrets). Write its profile.',
+      const profile = PROFILES[name];
+      if (!profile) {
+        // Least privilege is explicit: a function without a profile has no permissions to fall back on.
+        throw new Error(
+          `functions/${name}.ts has no profile in infra/function-profiles.ts: write down what it reads and writes`,
         );
       }
-      const profile = known ?? DEFAULT_PROFILE;
       this.profiles.set(name, profile);
       const timeout =
         profile.timeoutSeconds === 'appliance'
           ? applianceFunctionTimeoutSeconds(props.applianceTimeoutMs)
           : profile.timeoutSeconds;
-      const usesBroker = profile.keysSecret || profile.table !== undefined;
+      const usesBroker = profile.keysSecret || profile.table.length > 0;
       const fn = new BrokerFunction(this, pascal(name), {
         entry: functionEntry(name),
         description: `Console Launch Broker: ${name}`,
@@ -105,7 +95,7 @@ export class Functions extends Construct {
   addBrokerEnvironment(key: string, value: string): void {
     for (const [name, fn] of this.byName) {
       const profile = this.profiles.get(name);
-      if (profile?.keysSecret || profile?.table) fn.fn.addEnvironment(key, value);
+      if (profile && (profile.keysSecret || profile.table.length > 0)) fn.fn.addEnvironment(key, value);
     }
   }
 }
@@ -119,41 +109,40 @@ export function statementsFor(
   >,
 ): iam.PolicyStatement[] {
   const statements: iam.PolicyStatement[] = [];
-  const table: TableAccess | undefined = profile.table;
-  if (table) {
+  for (const grant of profile.table) {
     statements.push(
       new iam.PolicyStatement({
-        sid: 'Table',
-        actions: [...table.actions],
+        sid: `Table${grant.sid}`,
+        actions: [...grant.actions],
         resources: [props.tableArn],
-        ...(table.partitions
-          ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...table.partitions] } } }
-          : {}),
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.partitions] } },
       }),
     );
-    if (table.queryIndexes && props.indexNames.length > 0) {
-      statements.push(
-        new iam.PolicyStatement({
-          sid: 'QueryIndexes',
-          actions: [...QUERY],
-          resources: props.indexNames.map((index) => `${props.tableArn}/index/${index}`),
-        }),
-      );
-    }
-    if (props.tableKey) {
-      const writes = table.actions.some((action) => (WRITE as readonly string[]).includes(action));
-      statements.push(
-        new iam.PolicyStatement({
-          sid: 'TableKey',
-          actions: [
-            'kms:Decrypt',
-            'kms:DescribeKey',
-            ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : []),
-          ],
-          resources: [props.tableKey.keyArn],
-        }),
-      );
-    }
+  }
+  if (profile.queryIndex && props.indexNames.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'QueryIndexes',
+        actions: ['dynamodb:Query'],
+        resources: props.indexNames.map((index) => `${props.tableArn}/index/${index}`),
+      }),
+    );
+  }
+  if (props.tableKey && (profile.table.length > 0 || profile.queryIndex)) {
+    const writes = profile.table.some((grant) =>
+      grant.actions.some((action) => action !== 'dynamodb:GetItem' && action !== 'dynamodb:Query'),
+    );
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'TableKey',
+        actions: [
+          'kms:Decrypt',
+          'kms:DescribeKey',
+          ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : []),
+        ],
+        resources: [props.tableKey.keyArn],
+      }),
+    );
   }
   const secrets: string[] = [];
   if (profile.keysSecret) secrets.push(props.keysSecret.secretArn);

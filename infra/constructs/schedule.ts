@@ -1,4 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -24,11 +25,13 @@ export const SCHEDULED_SYNC_EVENT = {
 
 /**
  * EventBridge Scheduler runs the inventory sync: two retries, events older than an hour dropped into an
- * encrypted, TLS-only dead-letter queue kept for 14 days.
+ * encrypted, TLS-only dead-letter queue kept for 14 days. The scheduler's role may invoke exactly the sync
+ * function (not its versions) and send to exactly the dead-letter queue.
  */
 export class Schedule extends Construct {
   readonly schedule: scheduler.Schedule;
   readonly deadLetterQueue: sqs.Queue;
+  readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: ScheduleProps) {
     super(scope, id);
@@ -42,6 +45,38 @@ export class Schedule extends Construct {
       'AwsSolutions-SQS3',
       'This queue is itself the dead-letter queue of the sync schedule; a DLQ of a DLQ adds nothing.',
     );
+    const stack = Stack.of(this);
+    this.role = new iam.Role(this, 'Role', {
+      description: 'EventBridge Scheduler: runs the Console Launch Broker inventory sync',
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': stack.account,
+            'aws:SourceArn': stack.formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: 'default',
+            }),
+          },
+        },
+      }),
+      inlinePolicies: {
+        access: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              sid: 'InvokeSync',
+              actions: ['lambda:InvokeFunction'],
+              resources: [props.target.functionArn],
+            }),
+            new iam.PolicyStatement({
+              sid: 'DeadLetters',
+              actions: ['sqs:SendMessage'],
+              resources: [this.deadLetterQueue.queueArn],
+            }),
+          ],
+        }),
+      },
+    });
     this.schedule = new scheduler.Schedule(this, 'InventorySync', {
       description: 'Console Launch Broker: inventory sync of every registered appliance',
       schedule: scheduler.ScheduleExpression.expression(props.expression),
@@ -50,6 +85,8 @@ export class Schedule extends Construct {
         retryAttempts: 2,
         maxEventAge: Duration.hours(1),
         deadLetterQueue: this.deadLetterQueue,
+        // Immutable: the target's own grants (which add `<function>:*`) are dropped; the inline policy is all.
+        role: this.role.withoutPolicyUpdates(),
       }),
     });
   }

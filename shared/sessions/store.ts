@@ -4,8 +4,8 @@ import type { Clock } from '../clock.js';
 import { seal, unseal } from '../crypto/index.js';
 import { isConditionFailed, storeCall, type Table } from '../store/dynamo.js';
 
-const sessionKey = (applianceId: string) => ({ pk: `APPLIANCE#${applianceId}`, sk: 'SESSION' });
-const leaseKey = (applianceId: string) => ({ pk: `APPLIANCE#${applianceId}`, sk: 'SESSION_LEASE' });
+const sessionKey = (applianceId: string) => ({ pk: `SESSION#${applianceId}`, sk: 'SESSION' });
+const leaseKey = (applianceId: string) => ({ pk: `SESSION#${applianceId}`, sk: 'SESSION_LEASE' });
 
 /** Why the last login failed, kept on the lease so other processes do not repeat a refused login. */
 export interface LoginFailure {

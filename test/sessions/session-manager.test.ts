@@ -65,7 +65,7 @@ describe('single flight', () => {
       new PutCommand({
         TableName: broker.table.name,
         Item: {
-          pk: `APPLIANCE#${applianceId}`,
+          pk: `SESSION#${applianceId}`,
           sk: 'SESSION_LEASE',
           owner: 'crashed',
           leaseUntil: now + 400,
@@ -113,7 +113,7 @@ describe('invalidation and storage', () => {
     expect(fresh.userSessionId).not.toBe(old.userSessionId);
     await a.sessions.invalidate(applianceId, old.userSessionId);
     const { Item } = await a.table.doc.send(
-      new GetCommand({ TableName: a.table.name, Key: { pk: `APPLIANCE#${applianceId}`, sk: 'SESSION' } }),
+      new GetCommand({ TableName: a.table.name, Key: { pk: `SESSION#${applianceId}`, sk: 'SESSION' } }),
     );
     expect(Item?.userSessionId).toBe(fresh.userSessionId);
   });
@@ -122,7 +122,7 @@ describe('invalidation and storage', () => {
     const { brokers: members, applianceId } = await fleet(2);
     const [a, b] = members as [Broker, Broker];
     const session = await a.sessions.get(applianceId);
-    const key = { pk: `APPLIANCE#${applianceId}`, sk: 'SESSION' };
+    const key = { pk: `SESSION#${applianceId}`, sk: 'SESSION' };
     const { Item } = await a.table.doc.send(new GetCommand({ TableName: a.table.name, Key: key }));
     expect(JSON.stringify(Item)).not.toContain(session.jwt);
     expect(JSON.stringify(Item)).not.toContain(session.jwt.split('.')[1]!);
