@@ -85,7 +85,7 @@ export function validateRequest(schemas: RequestSchemas): Middleware {
         if (!schema) return undefined;
         const parsed = schema.safeParse(value);
         if (parsed.success) return parsed.data;
-        for (const issue of parsed.error.issues) fields.push(describeIssue(where, issue));
+        for (const issue of parsed.error.issues) fields.push(...describeIssue(where, issue));
         return undefined;
       };
       const params = check('path', schemas.params, event.pathParameters ?? {});
@@ -97,13 +97,18 @@ export function validateRequest(schemas: RequestSchemas): Middleware {
   };
 }
 
-function describeIssue(where: string, issue: z.core.$ZodIssue): { field: string; message: string } {
+/** One error per offending field; every error names a field (an empty key is named after its parent). */
+function describeIssue(where: string, issue: z.core.$ZodIssue): { field: string; message: string }[] {
+  const parent = issue.path.length ? issue.path.join('.') : where;
   if (issue.code === 'unrecognized_keys') {
-    const prefix = issue.path.length ? `${issue.path.join('.')}.` : '';
-    return { field: `${prefix}${issue.keys[0] ?? where}`, message: `is not a known ${where} field` };
+    const prefix = issue.path.length ? `${parent}.` : '';
+    return issue.keys.map((key) =>
+      key
+        ? { field: `${prefix}${key}`, message: `is not a known ${where} field` }
+        : { field: parent, message: `has a field with an empty name, which is not a known ${where} field` },
+    );
   }
-  const field = issue.path.length ? issue.path.join('.') : where;
-  return { field, message: issue.message };
+  return [{ field: parent, message: issue.message }];
 }
 
 function parseJsonBody(event: ApiEvent): unknown {

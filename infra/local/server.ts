@@ -93,8 +93,10 @@ export class LocalServer {
     }
     const candidates = this.compiled.filter((route) => route.pattern.test(url.pathname));
     const route = candidates.find((candidate) => candidate.spec.method === method);
-    const forPerson = (req.url ?? '').startsWith('/launch/');
-    if (forPerson && (!route || !this.toEvent(req, url, route, body))) {
+    // A person's click: the path as sent or as routed (after `..` normalisation) is under /launch/.
+    const forPerson = (req.url ?? '').startsWith('/launch/') || url.pathname.startsWith('/launch/');
+    const wrongMethod = !route && candidates.length > 0;
+    if (forPerson && !wrongMethod && (!route || typeof this.toEvent(req, url, route, body) === 'string')) {
       // Whatever a mangled link looks like, the person who clicked it gets a page, not JSON.
       return sendResult(
         res,
@@ -120,11 +122,13 @@ export class LocalServer {
       );
     }
     const event = this.toEvent(req, url, route, body);
-    if (event === undefined) {
+    if (typeof event === 'string') {
       return send(
         res,
         400,
-        problemBody(400, 'invalid-input', 'Invalid request', 'the path is not valid percent-encoding'),
+        problemBody(400, 'invalid-input', 'Invalid request', `${event}: is not valid percent-encoding`, [
+          { field: event, message: 'is not valid percent-encoding' },
+        ]),
       );
     }
     if (route.spec.scope) {
@@ -203,26 +207,31 @@ export class LocalServer {
     url: URL,
     route: CompiledRoute,
     body: Buffer,
-  ): APIGatewayProxyEventV2 | undefined {
+  ): APIGatewayProxyEventV2 | string {
     const match = route.pattern.exec(url.pathname);
     const pathParameters: Record<string, string> = {};
-    try {
-      route.names.forEach((name, index) => {
+    for (const [index, name] of route.names.entries()) {
+      try {
         pathParameters[name] = decodeURIComponent(match?.[index + 1] ?? '');
-      });
-    } catch {
-      return undefined;
+      } catch {
+        return name;
+      }
     }
-    const headers: Record<string, string> = {};
+    // Maps, then own data properties: names like `__proto__` or `toString` are plain keys, as in API Gateway's JSON.
+    const headerMap = new Map<string, string>();
     const cookies: string[] = [];
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined) continue;
       if (name === 'cookie') cookies.push(...String(value).split(/;\s*/));
-      else headers[name] = Array.isArray(value) ? value.join(',') : value;
+      else headerMap.set(name, Array.isArray(value) ? value.join(',') : value);
     }
-    const query: Record<string, string> = {};
-    for (const [name, value] of url.searchParams)
-      query[name] = name in query ? `${query[name]},${value}` : value;
+    const headers: Record<string, string> = Object.fromEntries(headerMap);
+    const queryMap = new Map<string, string>();
+    for (const [name, value] of url.searchParams) {
+      const previous = queryMap.get(name);
+      queryMap.set(name, previous === undefined ? value : `${previous},${value}`);
+    }
+    const query: Record<string, string> = Object.fromEntries(queryMap);
     const now = Date.now();
     const routeKey = `${route.spec.method} ${route.spec.path}`;
     const text = body.toString('utf8');
@@ -288,8 +297,20 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
-function problemBody(status: number, name: string, title: string, detail: string): string {
-  return JSON.stringify({ type: `${PROBLEM_BASE}${name}`, title, status, detail });
+function problemBody(
+  status: number,
+  name: string,
+  title: string,
+  detail: string,
+  errors?: { field: string; message: string }[],
+): string {
+  return JSON.stringify({
+    type: `${PROBLEM_BASE}${name}`,
+    title,
+    status,
+    detail,
+    ...(errors ? { errors } : {}),
+  });
 }
 
 function send(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
