@@ -83,8 +83,16 @@ export class SessionManager {
     } catch (error) {
       if (!(error instanceof ApplianceAuthError) || error.step === 'login') throw error;
       await this.invalidate(applianceId, session.userSessionId);
-      return call(await this.get(applianceId));
+      return call(await this.replacement(applianceId, session));
     }
+  }
+
+  /** A session other than `failed`: a concurrent reader may have re-cached it before its delete landed. */
+  private async replacement(applianceId: string, failed: ApplianceSession): Promise<ApplianceSession> {
+    const fresh = await this.get(applianceId);
+    if (fresh.userSessionId !== failed.userSessionId) return fresh;
+    await this.invalidate(applianceId, failed.userSessionId);
+    return this.acquire(applianceId, undefined, failed.userSessionId);
   }
 
   /** Forgets a session, only if it is still the one that failed. */
@@ -118,10 +126,15 @@ export class SessionManager {
   }
 
   /** Memory miss: read the shared store, else win the lease and log in, else wait for the winner. */
-  private async acquire(applianceId: string, replacing?: ApplianceSession): Promise<ApplianceSession> {
+  private async acquire(
+    applianceId: string,
+    replacing?: ApplianceSession,
+    refusedSessionId?: string,
+  ): Promise<ApplianceSession> {
     const { store, clock } = this.options;
     const usable = (session: ApplianceSession | undefined): session is ApplianceSession =>
       session !== undefined &&
+      session.userSessionId !== refusedSessionId &&
       (replacing
         ? session.userSessionId !== replacing.userSessionId &&
           session.expiresAt - clock() > this.options.refreshMarginMs

@@ -5,6 +5,8 @@ import { startTestBroker, type TestBroker } from '../support/broker.js';
 
 let t: TestBroker;
 let deviceId: string;
+/** Failure holds are timed by the broker clock: tests step past them instead of sleeping, so load cannot end them early. */
+let clockOffsetMs = 0;
 const mint = () =>
   t.call('POST', `/v1/appliances/lab/devices/${deviceId}/tickets`, {
     key: t.keys.admin,
@@ -14,7 +16,8 @@ const mint = () =>
 beforeAll(async () => {
   t = await startTestBroker({
     simulator: { maxSessions: 2 },
-    env: { LOGIN_FAILURE_HOLD_SECONDS: '2', CLIENT_RATE_LIMIT_PER_MINUTE: '100000' },
+    env: { CLIENT_RATE_LIMIT_PER_MINUTE: '100000' },
+    clock: () => Date.now() + clockOffsetMs,
   });
   deviceId = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
 });
@@ -36,7 +39,7 @@ describe('refused credentials', () => {
     expect((await mint()).status).toBe(502);
     expect(t.sim.counters.failedLogins - before).toBe(1);
     t.sim.rejectLogins(false);
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    clockOffsetMs += 31_000;
     expect((await mint()).status).toBe(201);
   });
 });
@@ -56,7 +59,7 @@ describe('appliance session limit', () => {
     expect(full.json.type).toBe(`${PROBLEM_BASE}appliance-unavailable`);
     expect(full.json.detail).toContain('503');
     t.sim.forgetAllSessions();
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    clockOffsetMs += 2_100;
     expect((await mint()).status).toBe(201);
     await Promise.all(others.map((other) => other.close()));
   });
