@@ -1,4 +1,5 @@
 import type { ApplianceConnections } from '../appliances/connections.js';
+import { ApplianceError } from '../appliances/errors.js';
 import type { Device } from '../appliances/types.js';
 import type { Clock } from '../clock.js';
 import type { DeviceDirectory } from '../devices/directory.js';
@@ -110,6 +111,11 @@ export class InventorySync {
   }
 }
 
+/** The result's `error`: the appliance error's message, plus what an operator must do when it is on them. */
 function describe(error: unknown): string {
+  if (error instanceof ApplianceError && error.step === 'login') {
+    if (error.kind === 'auth') return `${error.message}; an operator must update the appliance credentials`;
+    if (error.kind === 'credentials') return `${error.message}; an operator must store them`;
+  }
   return error instanceof Error ? error.message : 'unknown error';
 }
