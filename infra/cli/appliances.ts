@@ -1,0 +1,346 @@
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { connect, type PeerCertificate } from 'node:tls';
+import { DsviewClient } from '../../shared/appliances/dsview/client.js';
+import { normalizeFingerprint } from '../../shared/appliances/https-pool.js';
+import { type Appliance, PLATFORMS, type TlsTrust } from '../../shared/appliances/types.js';
+import type { Broker } from '../../shared/broker.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { applianceSchema, credentialsSchema, idSchema, tlsSchema } from '../../shared/registry/schemas.js';
+import { SessionStore } from '../../shared/sessions/store.js';
+import {
+  CliError,
+  flag,
+  type OptionSpecs,
+  type ParsedArgs,
+  positionalArgs,
+  required,
+  str,
+  table,
+  UsageError,
+} from './args.js';
+import type { CliCommand } from './cli.js';
+import { readSecret } from './secret-input.js';
+
+const JSON_OPTION: OptionSpecs = { json: { type: 'boolean', description: 'print JSON instead of a table' } };
+
+const TLS_OPTIONS: OptionSpecs = {
+  'tls-ca-file': {
+    type: 'string',
+    value: '<pem file>',
+    description: 'trust this CA or self-signed certificate (PEM)',
+  },
+  'tls-fingerprint': {
+    type: 'string',
+    value: '<sha256>',
+    description: 'pin the certificate’s SHA-256 fingerprint (AB:CD:… as `appliances test` prints it)',
+  },
+  'tls-insecure': { type: 'boolean', description: 'no certificate verification (logged as a warning)' },
+};
+
+const PASSWORD_HELP = `The password is read from stdin when it is piped (printf %s "$PASSWORD" | …) or asked for at a
+prompt without echo in a terminal. It is never taken from the command line and never printed.`;
+
+const add: CliCommand = {
+  name: 'appliances add',
+  summary: 'register an appliance and store its credentials',
+  args: ['<id>'],
+  target: true,
+  options: {
+    name: { type: 'string', value: '<text>', description: 'display name (required)' },
+    'base-url': { type: 'string', value: '<https url>', description: 'https://host[:port] (required)' },
+    platform: { type: 'string', value: '<platform>', description: `${PLATFORMS.join(', ')} (required)` },
+    firmware: {
+      type: 'string',
+      value: '<version>',
+      description: 'firmware version such as 3.33.8 (required)',
+    },
+    username: {
+      type: 'string',
+      value: '<user>',
+      description: 'appliance user the broker logs in as (required)',
+    },
+    ...TLS_OPTIONS,
+    replace: { type: 'boolean', description: 'update an existing appliance (and its password)' },
+  },
+  details: `Exactly one of --tls-ca-file, --tls-fingerprint, --tls-insecure.\n${PASSWORD_HELP}`,
+  async run(context, args) {
+    const [id] = positionalArgs(args, this, 2) as [string];
+    const appliance = await applianceFromFlags(id, args);
+    const username = required(args.values, 'username', 'the appliance user the broker logs in as');
+    const broker = await context.broker();
+    const existing = await findAppliance(broker, id);
+    if (existing && !flag(args.values, 'replace')) {
+      throw new CliError(`appliance "${id}" already exists; pass --replace to update it, or remove it first`);
+    }
+    const password = await readSecret(context.io, `Password for ${username} on ${appliance.baseUrl}: `);
+    await broker.registry.put(appliance, parse(credentialsSchema, { username, password }));
+    if (existing) await forgetSession(broker, id);
+    context.out(
+      `${existing ? 'updated' : 'added'} appliance ${id} (${appliance.platform} ${appliance.firmwareVersion} at ${appliance.baseUrl}, TLS ${tlsLabel(appliance.tls)})`,
+    );
+    context.err(`check it with: appliances test ${id}`);
+    return 0;
+  },
+};
+
+const setPassword: CliCommand = {
+  name: 'appliances set-password',
+  summary: 'replace the stored credentials of an appliance (password rotation)',
+  args: ['<id>'],
+  target: true,
+  options: {
+    username: {
+      type: 'string',
+      value: '<user>',
+      description: 'a new user name (default: keep the stored one)',
+    },
+  },
+  details: PASSWORD_HELP,
+  async run(context, args) {
+    const [id] = positionalArgs(args, this, 2) as [string];
+    parse(idSchema, id);
+    const broker = await context.broker();
+    const appliance = await broker.registry.get(id);
+    const username =
+      str(args.values, 'username') ??
+      (await broker.registry.credentials(id, { forceFetch: true }).catch(() => undefined))?.username;
+    if (!username) throw new UsageError(`--username is required: appliance ${id} has no stored user name`);
+    const password = await readSecret(context.io, `New password for ${username} on ${appliance.baseUrl}: `);
+    await broker.registry.put(appliance, parse(credentialsSchema, { username, password }));
+    await forgetSession(broker, id);
+    context.out(`stored new credentials for appliance ${id}; the next request logs in with them`);
+    return 0;
+  },
+};
+
+const list: CliCommand = {
+  name: 'appliances list',
+  summary: 'list registered appliances',
+  target: true,
+  options: JSON_OPTION,
+  async run(context, args) {
+    positionalArgs(args, this, 2);
+    const appliances = await (await context.broker()).registry.list();
+    if (flag(args.values, 'json')) {
+      context.out(JSON.stringify(appliances, null, 2));
+      return 0;
+    }
+    if (!appliances.length) {
+      context.err('no appliances registered');
+      return 0;
+    }
+    context.out(
+      table(
+        ['ID', 'PLATFORM', 'FIRMWARE', 'BASE URL', 'TLS', 'NAME'],
+        appliances.map((a) => [a.id, a.platform, a.firmwareVersion, a.baseUrl, tlsLabel(a.tls), a.name]),
+      ),
+    );
+    return 0;
+  },
+};
+
+const remove: CliCommand = {
+  name: 'appliances remove',
+  summary: 'remove an appliance, its credentials secret, its stored session and its inventory',
+  args: ['<id>'],
+  target: true,
+  options: {},
+  async run(context, args) {
+    const [id] = positionalArgs(args, this, 2) as [string];
+    parse(idSchema, id);
+    const broker = await context.broker();
+    await broker.registry.get(id);
+    await broker.registry.remove(id);
+    await forgetSession(broker, id);
+    const devices = await broker.inventory.store.devicesOf(id);
+    if (devices.length) {
+      await broker.inventory.store.write(
+        id,
+        [],
+        devices.map((device) => device.id),
+      );
+      await broker.inventory.store.bumpVersion();
+    }
+    context.out(`removed appliance ${id} (credentials deleted, ${devices.length} inventory devices dropped)`);
+    return 0;
+  },
+};
+
+const test: CliCommand = {
+  name: 'appliances test',
+  summary: 'log in once and list devices; print latency, device count and the certificate seen',
+  args: ['<id>'],
+  target: true,
+  options: JSON_OPTION,
+  details: `Uses the stored credentials and trust rule, exactly as the broker would. The certificate fingerprint
+is printed even when the trust check fails, so it can be compared and pinned with --tls-fingerprint.`,
+  async run(context, args) {
+    const [id] = positionalArgs(args, this, 2) as [string];
+    parse(idSchema, id);
+    const json = flag(args.values, 'json');
+    const broker = await context.broker();
+    const appliance = await broker.registry.get(id);
+    const report: Record<string, unknown> = { applianceId: id, baseUrl: appliance.baseUrl };
+    const line = (label: string, text: string) => {
+      if (!json) context.out(`${label.padEnd(12)}${text}`);
+    };
+    line('appliance', `${id} (${appliance.platform} ${appliance.firmwareVersion} at ${appliance.baseUrl})`);
+
+    const probe = await probeCertificate(appliance.baseUrl, broker.settings.APPLIANCE_CONNECT_TIMEOUT_MS);
+    if ('error' in probe) {
+      report.certificate = { error: probe.error };
+      line('certificate', `not seen (${probe.error})`);
+    } else {
+      const trust = trustVerdict(appliance.tls, probe.fingerprint256);
+      report.certificate = { ...probe, trust };
+      line('certificate', probe.fingerprint256);
+      line('', `subject ${probe.subject}, valid until ${probe.validTo}; ${trust}`);
+    }
+
+    const credentials = await broker.registry.credentials(id, { forceFetch: true });
+    const client = new DsviewClient({
+      appliance,
+      connectTimeoutMs: broker.settings.APPLIANCE_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: broker.settings.APPLIANCE_REQUEST_TIMEOUT_MS,
+    });
+    const started = performance.now();
+    try {
+      const session = await client.login(credentials);
+      const loggedIn = performance.now();
+      report.login = { ok: true, username: session.username, ms: Math.round(loggedIn - started) };
+      line('login', `ok as ${session.username} in ${Math.round(loggedIn - started)} ms`);
+      const devices = await client.listDevices(session);
+      const listed = performance.now();
+      report.devices = { count: devices.length, ms: Math.round(listed - loggedIn) };
+      report.totalMs = Math.round(listed - started);
+      line('devices', `${devices.length} in ${Math.round(listed - loggedIn)} ms`);
+      line('total', `${Math.round(listed - started)} ms`);
+      if (json) context.out(JSON.stringify({ ok: true, ...report }, null, 2));
+      return 0;
+    } catch (error) {
+      if (json) {
+        report.error = error instanceof Error ? error.message : String(error);
+        context.out(JSON.stringify({ ok: false, ...report }, null, 2));
+      }
+      throw error;
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  },
+};
+
+export const applianceCommands: CliCommand[] = [add, list, test, setPassword, remove];
+
+/** The appliance record the flags describe, validated by the configuration file's schemas. */
+async function applianceFromFlags(id: string, args: ParsedArgs): Promise<Appliance> {
+  const { values } = args;
+  const chosen = ['tls-ca-file', 'tls-fingerprint', 'tls-insecure'].filter(
+    (name) => values[name] !== undefined,
+  );
+  if (chosen.length !== 1) {
+    throw new UsageError(
+      chosen.length
+        ? `choose one of ${chosen.map((name) => `--${name}`).join(', ')}, not several`
+        : 'one of --tls-ca-file, --tls-fingerprint or --tls-insecure is required (how to trust the appliance certificate)',
+    );
+  }
+  let tls: unknown;
+  const caFile = str(values, 'tls-ca-file');
+  const fingerprint = str(values, 'tls-fingerprint');
+  if (caFile !== undefined) {
+    try {
+      tls = { caPem: await readFile(caFile, 'utf8') };
+    } catch (error) {
+      throw new UsageError(
+        `--tls-ca-file: cannot read ${caFile} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+  } else if (fingerprint !== undefined) {
+    const normalized = normalizeFingerprint(fingerprint);
+    tls = { fingerprint256: normalized.length === 95 ? normalized : fingerprint };
+  } else {
+    tls = { insecure: true };
+  }
+  const platform = required(values, 'platform', PLATFORMS.join(', ')).toUpperCase();
+  return parse(applianceSchema, {
+    id,
+    name: required(values, 'name', 'a display name'),
+    baseUrl: required(values, 'base-url', 'https://host[:port]').replace(/\/$/, ''),
+    platform,
+    firmwareVersion: required(values, 'firmware', 'the firmware version, e.g. 3.33.8'),
+    tls: parse(tlsSchema, tls),
+  }) as Appliance;
+}
+
+/** Parses with a shared schema; a failure becomes a usage error naming the flag (see `zodMessage`). */
+function parse<T>(schema: { parse(value: unknown): T }, value: unknown): T {
+  return schema.parse(value);
+}
+
+async function findAppliance(broker: Broker, id: string): Promise<Appliance | undefined> {
+  try {
+    return await broker.registry.get(id);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** Drops the stored appliance session, so the next request logs in with the new address or credentials. */
+async function forgetSession(broker: Broker, id: string): Promise<void> {
+  const sessions = new SessionStore(broker.table, async () => broker.keys.sessionKey, broker.clock);
+  const session = await sessions.read(id).catch(() => undefined);
+  if (session) await sessions.deleteIf(id, session.userSessionId);
+}
+
+function tlsLabel(tls: TlsTrust): string {
+  if ('caPem' in tls) return 'ca';
+  if ('fingerprint256' in tls) return `pin ${tls.fingerprint256.slice(0, 11)}…`;
+  return 'INSECURE';
+}
+
+function trustVerdict(tls: TlsTrust, seen: string): string {
+  if ('fingerprint256' in tls) {
+    return normalizeFingerprint(tls.fingerprint256) === seen
+      ? 'matches the pinned fingerprint'
+      : 'does NOT match the pinned fingerprint';
+  }
+  if ('caPem' in tls) return 'checked against the stored CA by the login below';
+  return 'not verified (tls insecure)';
+}
+
+interface CertificateSeen {
+  fingerprint256: string;
+  subject: string;
+  validTo: string;
+}
+
+/** Opens one TLS connection without trusting it, only to read the certificate the appliance presents. */
+function probeCertificate(baseUrl: string, timeoutMs: number): Promise<CertificateSeen | { error: string }> {
+  const url = new URL(baseUrl);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return new Promise((resolve) => {
+    const socket = connect({
+      host,
+      port: Number(url.port || 443),
+      ...(isIP(host) ? {} : { servername: host }),
+      rejectUnauthorized: false,
+      timeout: timeoutMs,
+    });
+    const done = (result: CertificateSeen | { error: string }) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once('secureConnect', () => {
+      const cert: PeerCertificate = socket.getPeerCertificate();
+      if (!cert?.fingerprint256) return done({ error: 'no certificate presented' });
+      const subject = Object.entries(cert.subject ?? {})
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(', ');
+      done({ fingerprint256: cert.fingerprint256, subject: subject || '(empty)', validTo: cert.valid_to });
+    });
+    socket.once('timeout', () => done({ error: `no TLS handshake within ${timeoutMs} ms` }));
+    socket.once('error', (error: NodeJS.ErrnoException) => done({ error: error.code ?? error.message }));
+  });
+}

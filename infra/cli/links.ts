@@ -1,0 +1,166 @@
+import {
+  MOUSE_MODES,
+  type MouseMode,
+  SHARING_MODES,
+  type SharingMode,
+  VIEWER_TYPES,
+  type ViewerType,
+} from '../../shared/appliances/types.js';
+import type { Principal } from '../../shared/auth/principal.js';
+import type { Broker } from '../../shared/broker.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { LinkService } from '../../shared/links/link-service.js';
+import { CliError, flag, positionalArgs, required, str, UsageError, type Values } from './args.js';
+import type { CliCommand, CliContext } from './cli.js';
+
+/** Links the CLI creates are recorded as created by this principal; an admin API key can revoke them. */
+export const CLI_PRINCIPAL: Principal = { clientId: 'operator-cli', scopes: ['admin'], appliances: ['*'] };
+
+const create: CliCommand = {
+  name: 'links create',
+  summary: 'create a one-click launch link and print its URL',
+  target: true,
+  options: {
+    appliance: { type: 'string', value: '<id>', description: 'appliance id (required)' },
+    device: {
+      type: 'string',
+      value: '<id|name>',
+      description: 'device id, or its exact name (case-insensitive) (required)',
+    },
+    viewer: { type: 'string', value: '<type>', description: `${VIEWER_TYPES.join(', ')} (required)` },
+    'sharing-mode': { type: 'string', value: '<mode>', description: `KVM only: ${SHARING_MODES.join(', ')}` },
+    'mouse-mode': {
+      type: 'string',
+      value: '<0|1|2>',
+      description: 'KVM only; 2 for ADX-IP-UHD devices only',
+    },
+    ttl: {
+      type: 'string',
+      value: '<duration>',
+      description: 'lifetime: seconds or 30m, 12h, 7d (default 24h; capped by LINK_MAX_TTL_SECONDS)',
+    },
+    'single-use': { type: 'boolean', description: 'the link works for one click only' },
+    json: { type: 'boolean', description: 'print {id, url, expiresAt, singleUse} as JSON' },
+  },
+  details: `The URL goes to stdout alone (URL=$(… links create …) works); the link id and expiry go to stderr.
+The base of the URL is --public-base-url (AWS: the stack's PublicBaseUrl; local: ${'http://127.0.0.1:3000'}).`,
+  async run(context, args) {
+    positionalArgs(args, this, 2);
+    const { values } = args;
+    const applianceId = required(values, 'appliance', 'the appliance id');
+    const deviceArg = required(values, 'device', 'the device id or name');
+    const viewerType = oneOf(values, 'viewer', VIEWER_TYPES, true) as ViewerType;
+    const sharingMode = oneOf(values, 'sharing-mode', SHARING_MODES, false) as SharingMode | undefined;
+    const mouseText = str(values, 'mouse-mode');
+    const mouseMode = mouseText === undefined ? undefined : (Number(mouseText) as MouseMode);
+    if (mouseMode !== undefined && !MOUSE_MODES.includes(mouseMode)) {
+      throw new UsageError(`--mouse-mode: must be one of ${MOUSE_MODES.join(', ')}`);
+    }
+    const ttlSeconds = parseDuration(str(values, 'ttl'));
+    const service = await linkService(context);
+    const broker = await context.broker();
+    const deviceId = await resolveDevice(broker, applianceId, deviceArg);
+    const link = await service.create(CLI_PRINCIPAL, {
+      applianceId,
+      deviceId,
+      viewerType,
+      sharingMode,
+      mouseMode,
+      ttlSeconds,
+      singleUse: flag(values, 'single-use'),
+    });
+    if (flag(values, 'json')) {
+      context.out(JSON.stringify({ ...link, expiresAt: new Date(link.expiresAt).toISOString() }, null, 2));
+    } else {
+      context.out(link.url);
+      context.err(
+        `link ${link.id}: ${viewerType} on device ${deviceId} of ${applianceId}, expires ${new Date(link.expiresAt).toISOString()}${link.singleUse ? ', single use' : ''}`,
+      );
+    }
+    return 0;
+  },
+};
+
+const revoke: CliCommand = {
+  name: 'links revoke',
+  summary: 'revoke a link by its id (lnk_…); it stops working at once',
+  args: ['<link id>'],
+  target: true,
+  options: {},
+  async run(context, args) {
+    const [id] = positionalArgs(args, this, 2) as [string];
+    const service = await linkService(context);
+    await service.revoke(CLI_PRINCIPAL, id);
+    context.out(`revoked link ${id}`);
+    return 0;
+  },
+};
+
+export const linkCommands: CliCommand[] = [create, revoke];
+
+/** The broker's link service with the target's public base URL (not this process's environment). */
+async function linkService(context: CliContext): Promise<LinkService> {
+  const target = await context.target();
+  const broker = await context.broker();
+  return new LinkService({
+    table: broker.table,
+    clock: broker.clock,
+    registry: broker.registry,
+    tickets: broker.tickets,
+    audit: broker.audit,
+    publicBaseUrl: () => {
+      if (!target.publicBaseUrl) {
+        throw new UsageError(
+          'no public base URL for the link: pass --public-base-url, --stack or set PUBLIC_BASE_URL',
+        );
+      }
+      return target.publicBaseUrl.replace(/\/$/, '');
+    },
+    defaultTtlSeconds: broker.settings.LINK_DEFAULT_TTL_SECONDS,
+    maxTtlSeconds: broker.settings.LINK_MAX_TTL_SECONDS,
+    warn: () => undefined,
+  });
+}
+
+/** A device id as given, or the id of the one device with exactly that name (synced inventory, else live). */
+async function resolveDevice(broker: Broker, applianceId: string, device: string): Promise<string> {
+  await broker.registry.get(applianceId);
+  try {
+    return (await broker.devices.get(applianceId, device)).id;
+  } catch (error) {
+    if (!(error instanceof NotFoundError) || error.resource !== 'device') throw error;
+  }
+  const wanted = device.toLowerCase();
+  const matches = (await broker.devices.list(applianceId)).filter((d) => d.name.toLowerCase() === wanted);
+  if (matches.length === 1) return matches[0]!.id;
+  if (matches.length > 1) {
+    throw new CliError(
+      `--device: ${matches.length} devices of ${applianceId} are named "${device}"; pass the id`,
+    );
+  }
+  throw new CliError(`--device: appliance ${applianceId} has no device with id or name "${device}"`);
+}
+
+function oneOf(
+  values: Values,
+  name: string,
+  allowed: readonly string[],
+  needed: boolean,
+): string | undefined {
+  const value = needed ? required(values, name, allowed.join(', ')) : str(values, name);
+  if (value === undefined) return undefined;
+  const upper = value.toUpperCase();
+  if (!allowed.includes(upper)) throw new UsageError(`--${name}: must be one of ${allowed.join(', ')}`);
+  return upper;
+}
+
+/** `3600`, `90s`, `30m`, `12h`, `7d` → seconds; undefined when absent. */
+export function parseDuration(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+)\s*([smhd]?)$/i.exec(text.trim());
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match?.[2]?.toLowerCase() ?? ''];
+  if (!match || unit === undefined || Number(match[1]) < 1) {
+    throw new UsageError('--ttl: must be a positive duration such as 3600, 30m, 12h or 7d');
+  }
+  return Number(match[1]) * unit;
+}
