@@ -191,7 +191,11 @@ export function parseDeployConfig(input: unknown, source = 'config'): DeployConf
   if (!parsed.success) {
     throw new DeployConfigError(
       source,
-      parsed.error.issues.map((issue) => `${fieldName(issue.path)}: ${issue.message}`),
+      parsed.error.issues.flatMap((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => `${fieldName([...issue.path, key])}: unknown field`)
+          : [`${fieldName(issue.path)}: ${issue.message}`],
+      ),
     );
   }
   return parsed.data;

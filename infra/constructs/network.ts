@@ -1,4 +1,4 @@
-import { Aws, Fn } from 'aws-cdk-lib';
+import { Fn, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import type { VpcPlacement } from './broker-function.js';
@@ -43,7 +43,7 @@ export class Network extends Construct {
     }
     new ec2.CfnVPCEndpoint(this, 'DynamoDbEndpoint', {
       vpcId: props.vpcId,
-      serviceName: `com.amazonaws.${Aws.REGION}.dynamodb`,
+      serviceName: `com.amazonaws.${Stack.of(this).region}.dynamodb`,
       vpcEndpointType: 'Gateway',
       routeTableIds: props.routeTableIds ?? [],
     });
@@ -62,7 +62,7 @@ export class Network extends Construct {
     }
     new ec2.CfnVPCEndpoint(this, 'SecretsManagerEndpoint', {
       vpcId: props.vpcId,
-      serviceName: `com.amazonaws.${Aws.REGION}.secretsmanager`,
+      serviceName: `com.amazonaws.${Stack.of(this).region}.secretsmanager`,
       vpcEndpointType: 'Interface',
       privateDnsEnabled: true,
       subnetIds: props.subnetIds,
