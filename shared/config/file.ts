@@ -7,7 +7,11 @@ import { applianceSchema, credentialsSchema } from '../registry/schemas.js';
 export const configFileSchema = z.strictObject({
   publicBaseUrl: z
     .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
-    .refine((value) => !new URL(value).search && !new URL(value).hash, 'must not carry a query or fragment')
+    // An unparsable value is already reported by `z.url`; `new URL` would throw out of the parse.
+    .refine((value) => {
+      const url = URL.canParse(value) ? new URL(value) : undefined;
+      return !url || (!url.search && !url.hash);
+    }, 'must not carry a query or fragment')
     .optional(),
   appliances: z
     .array(applianceSchema.extend({ credentials: credentialsSchema }))
@@ -67,9 +71,22 @@ export async function loadConfigFile(path: string): Promise<ConfigFile> {
   }
   let json: unknown;
   try {
+    // Editors on Windows may save a byte order mark; it is not part of the JSON.
+    text = text.replace(/^\uFEFF/, '');
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigFileError(`${path}: is not valid JSON (${(error as Error).message})`);
+    // V8's message quotes the text around the error, which may be a password: give only the position.
+    throw new ConfigFileError(`${path}: is not valid JSON${jsonErrorPosition(text, error)}`);
   }
   return parseConfig(json, path);
+}
+
+/** ` (line L, column C)` when the parser said where it stopped, else nothing; never the text itself. */
+function jsonErrorPosition(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const at = /at position (\d+)/.exec(message)?.[1];
+  if (message.includes('Unexpected end of JSON input')) return ' (it ends too early)';
+  if (at === undefined) return '';
+  const before = text.slice(0, Number(at)).split('\n');
+  return ` (line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1})`;
 }
