@@ -126,7 +126,7 @@ export const deployConfigSchema = z
     /** Per-request appliance timeout; the launch function's own timeout is derived from it (≤ 29 s). */
     applianceTimeoutMs: z.number().int().min(1_000).max(15_000).default(8_000),
     applianceConnectTimeoutMs: z.number().int().min(500).max(15_000).default(3_000),
-    /** Bundle the AWS SDK v3 into each function (default, see docs/architecture.md) or use the runtime's copy. */
+    /** Bundle the AWS SDK v3 into each function (default, see docs/deploy.md, "Bundling") or use the runtime's copy. */
     bundleAwsSdk: z.boolean().default(true),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   })

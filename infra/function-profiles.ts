@@ -53,7 +53,7 @@ export interface FunctionProfile {
   table: readonly TableGrant[];
   /**
    * Query on gsi1 (appliance list, per-appliance audit). Read-only; IAM cannot limit index queries to index
-   * partitions, see docs/security.md.
+   * partitions, see docs/architecture.md.
    */
   queryIndex: boolean;
 }

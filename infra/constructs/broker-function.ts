@@ -26,7 +26,7 @@ export function functionExists(name: string): boolean {
 export const REQUIRE_SHIM =
   "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
 
-/** esbuild options of every function (see docs/architecture.md, "Bundling"). */
+/** esbuild options of every function (see docs/deploy.md, "Bundling"). */
 export function bundlingOptions(bundleAwsSdk: boolean): BundlingOptions {
   return {
     format: OutputFormat.ESM,

@@ -4,6 +4,7 @@
  * cold import time of each (fresh Node process per run, median of N). The figures are in docs/deploy.md.
  *
  *   npx tsx infra/tools/measure-bundle.ts [function=launch] [runs=15]
+ *   MEASURE_NODE_OPTIONS=--enable-source-maps npx tsx infra/tools/measure-bundle.ts launch
  *
  * The "runtime SDK" variant resolves `@aws-sdk/*` from this repository's node_modules, as the runtime resolves
  * them from its own copy; the runtime's copy may be another SDK version, so treat its figures as indicative.
@@ -55,7 +56,13 @@ function measureImport(file: string): number {
     'const t = performance.now(); await import(process.argv[1]); ' +
     'process.stdout.write(String(performance.now() - t));';
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, file], {
-    env: { PATH: process.env.PATH, POWERTOOLS_SERVICE_NAME: 'measure', AWS_REGION: 'eu-west-1' },
+    env: {
+      PATH: process.env.PATH,
+      POWERTOOLS_SERVICE_NAME: 'measure',
+      AWS_REGION: 'eu-west-1',
+      // The functions run with --enable-source-maps: MEASURE_NODE_OPTIONS=--enable-source-maps measures that too.
+      ...(process.env.MEASURE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.MEASURE_NODE_OPTIONS } : {}),
+    },
     encoding: 'utf8',
   });
   return Number(out);
@@ -101,7 +108,9 @@ const summary = results.map((r) => ({
   importMinMs: Math.min(...r.importMs).toFixed(0),
   importMaxMs: Math.max(...r.importMs).toFixed(0),
 }));
-console.log(`function: ${name}, node ${process.version}, ${runs} cold imports each`);
+console.log(
+  `function: ${name}, node ${process.version}, ${runs} cold imports each, NODE_OPTIONS=${process.env.MEASURE_NODE_OPTIONS ?? ''}`,
+);
 console.table(summary);
 writeFileSync(
   join(outRoot, `${name}.json`),
