@@ -66,8 +66,7 @@ const add: CliCommand = {
   details: `Exactly one of --tls-ca-file, --tls-fingerprint, --tls-insecure.\n${PASSWORD_HELP}`,
   async run(context, args) {
     const [id] = positionalArgs(args, this, 2) as [string];
-    const appliance = await applianceFromFlags(id, args);
-    const username = required(args.values, 'username', 'the appliance user the broker logs in as');
+    const { appliance, username } = await applianceFromFlags(id, args);
     const broker = await context.broker();
     const existing = await findAppliance(broker, id);
     if (existing && !flag(args.values, 'replace')) {
@@ -232,9 +231,17 @@ is printed even when the trust check fails, so it can be compared and pinned wit
 
 export const applianceCommands: CliCommand[] = [add, list, test, setPassword, remove];
 
-/** The appliance record the flags describe, validated by the configuration file's schemas. */
-async function applianceFromFlags(id: string, args: ParsedArgs): Promise<Appliance> {
+/** The appliance record and user name the flags describe, validated by the configuration file's schemas. */
+async function applianceFromFlags(
+  id: string,
+  args: ParsedArgs,
+): Promise<{ appliance: Appliance; username: string }> {
   const { values } = args;
+  const name = required(values, 'name', 'a display name');
+  const baseUrl = required(values, 'base-url', 'https://host[:port]').replace(/\/$/, '');
+  const platform = required(values, 'platform', PLATFORMS.join(', ')).toUpperCase();
+  const firmwareVersion = required(values, 'firmware', 'the firmware version, e.g. 3.33.8');
+  const username = required(values, 'username', 'the appliance user the broker logs in as');
   const chosen = ['tls-ca-file', 'tls-fingerprint', 'tls-insecure'].filter(
     (name) => values[name] !== undefined,
   );
@@ -262,15 +269,15 @@ async function applianceFromFlags(id: string, args: ParsedArgs): Promise<Applian
   } else {
     tls = { insecure: true };
   }
-  const platform = required(values, 'platform', PLATFORMS.join(', ')).toUpperCase();
-  return parse(applianceSchema, {
+  const appliance = parse(applianceSchema, {
     id,
-    name: required(values, 'name', 'a display name'),
-    baseUrl: required(values, 'base-url', 'https://host[:port]').replace(/\/$/, ''),
+    name,
+    baseUrl,
     platform,
-    firmwareVersion: required(values, 'firmware', 'the firmware version, e.g. 3.33.8'),
+    firmwareVersion,
     tls: parse(tlsSchema, tls),
   }) as Appliance;
+  return { appliance, username: parse(credentialsSchema.shape.username, username) };
 }
 
 /** Parses with a shared schema; a failure becomes a usage error naming the flag (see `zodMessage`). */

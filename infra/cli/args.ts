@@ -94,9 +94,9 @@ function describeParseError(error: unknown, command: string): string {
     return `unknown option ${option}${where} (see --help)`;
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
-    return /argument missing/.test(message)
-      ? `${option} needs a value${where}`
-      : `${option} takes no value${where}`;
+    return /does not take an argument/.test(message)
+      ? `${option} takes no value${where}`
+      : `${option} needs a value${where} (a value starting with - is written ${option}=-…)`;
   }
   return message.split('. ')[0] ?? message;
 }

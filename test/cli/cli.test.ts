@@ -1,0 +1,716 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../../infra/cli/cli.js';
+import { parseOutputs, signV4 } from '../../infra/cli/stack-outputs.js';
+import { LOCAL_DEFAULTS } from '../../infra/cli/target.js';
+import { DEFAULT_TABLE, KEYS_SECRET_ID } from '../../infra/local/runtime.js';
+import { settingsSchema } from '../../shared/config/settings.js';
+import { openViewer, startTestBroker, type TestBroker } from '../support/broker.js';
+
+/**
+ * The operator CLI run in-process (its `runCli` with injected streams) against the real local parts: the
+ * shared DynamoDB Local and secrets endpoint, a test broker on the same table and secret names, and the HTTPS
+ * DSView simulator. What it writes is checked through the broker's own API.
+ */
+
+let t: TestBroker;
+let dir: string;
+let caFile: string;
+/** The broker's clock runs with the wall clock, shifted by `offset` (to pass the 30 s auth cache). */
+let offset = 0;
+/** Every password the tests fed the CLI: none may appear in any output. */
+const passwords = new Set<string>();
+const outputs: string[] = [];
+
+type FakeTty = PassThrough & { isTTY?: boolean; setRawMode?: (on: boolean) => void };
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI against the test broker's state, with `stdin` piped (or a terminal when `tty`). */
+async function cli(
+  args: string[],
+  options: { stdin?: string; tty?: (input: FakeTty) => void; env?: Record<string, string> } = {},
+): Promise<Run> {
+  const target = [
+    '--local',
+    '--dynamodb-endpoint',
+    inject('dynamodbEndpoint'),
+    '--secrets-endpoint',
+    inject('secretsEndpoint'),
+    '--table',
+    t.aws.tableName,
+    '--keys-secret',
+    t.keysSecretId,
+    '--appliance-secret-prefix',
+    t.applianceSecretPrefix,
+    '--public-base-url',
+    t.url,
+  ];
+  return runRaw([...args, ...target], options);
+}
+
+async function runRaw(
+  argv: string[],
+  options: { stdin?: string; tty?: (input: FakeTty) => void; env?: Record<string, string> } = {},
+): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (text: string) => void) =>
+    new Writable({
+      write(chunk, _encoding, callback) {
+        append(String(chunk));
+        callback();
+      },
+    });
+  const input: FakeTty = new PassThrough();
+  if (options.tty) {
+    input.isTTY = true;
+    input.setRawMode = () => undefined;
+    options.tty(input);
+  } else {
+    input.end(options.stdin ?? '');
+  }
+  const code = await runCli(argv, {
+    stdin: input,
+    stdout: sink((text) => {
+      stdout += text;
+    }),
+    stderr: sink((text) => {
+      stderr += text;
+    }),
+    env: options.env ?? {},
+  });
+  outputs.push(stdout, stderr);
+  return { code, stdout, stderr };
+}
+
+const addFlags = (baseUrl = t.sim.url) => [
+  '--name',
+  'Lab two',
+  '--base-url',
+  baseUrl,
+  '--platform',
+  'MP1000',
+  '--firmware',
+  '3.33.8',
+  '--username',
+  t.sim.username,
+];
+
+beforeAll(async () => {
+  t = await startTestBroker({ clock: () => Date.now() + offset });
+  dir = await mkdtemp(join(tmpdir(), 'cli-test-'));
+  caFile = join(dir, 'ca.pem');
+  await writeFile(caFile, t.sim.certPem);
+  passwords.add(t.sim.password);
+});
+
+afterAll(async () => {
+  await t?.close();
+  await rm(dir, { recursive: true, force: true });
+  // No password the CLI was given appears on its stdout/stderr or in a broker log line.
+  const everything = [...outputs, ...(t?.output ?? [])].join('\n');
+  for (const password of passwords) expect(everything).not.toContain(password);
+});
+
+describe('help and usage', () => {
+  it('prints help per command and exits 0; no command is a usage error', async () => {
+    const top = await runRaw(['--help']);
+    expect(top.code).toBe(0);
+    for (const command of ['appliances add', 'appliances test', 'clients create', 'links create', 'sync']) {
+      expect(top.stdout).toContain(command);
+    }
+    const add = await runRaw(['appliances', 'add', '--help']);
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(/--tls-fingerprint/);
+    expect(add.stdout).toMatch(/never taken from the command line/);
+    expect(add.stdout).toMatch(/--stack <name>/);
+    expect((await runRaw(['appliances'])).code).toBe(2);
+    expect((await runRaw([])).code).toBe(2);
+    const unknown = await runRaw(['appliance', 'list']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command "appliance list"/);
+  });
+
+  it.each([
+    [['appliances', 'add', 'lab2', '--password', 'x'], /--password is not accepted/],
+    [['appliances', 'add', 'lab2', '--tls-insecure'], /--name is required/],
+    [['appliances', 'add', 'lab2', '--nmae', 'x'], /unknown option --nmae/],
+    [['appliances', 'add', 'lab2', '--name'], /--name needs a value/],
+    [
+      ['appliances', 'add', 'lab2', ...['--name', 'x', '--base-url', 'http://10.0.0.5']],
+      /--platform is required/,
+    ],
+    [['appliances', 'add'], /missing <id>/],
+    [['appliances', 'list', 'extra'], /unexpected argument "extra"/],
+    [['clients', 'create', 'x', '--appliances', '*'], /--scopes is required/],
+    [['clients', 'create', 'x', '--scopes', 'root', '--appliances', '*'], /--scopes: Invalid option/],
+    [
+      ['links', 'create', '--appliance', 'lab', '--device', 'd', '--viewer', 'RDP'],
+      /--viewer: must be one of/,
+    ],
+    [['links', 'create', '--appliance', 'lab', '--device', 'd', '--viewer', 'KVM', '--ttl', '2w'], /--ttl:/],
+    [['links', 'create', '--appliance', 'lab', '--viewer', 'KVM'], /--device is required/],
+    [['links', 'create', '--device', 'd', '--viewer', 'KVM', '--mouse-mode', '7'], /--appliance is required/],
+  ])('%j → exit 2 naming the flag', async (args, message) => {
+    const run = await cli(args, { stdin: 'never-used-password' });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('validates the appliance like the configuration file does, naming the flag', async () => {
+    const cases: [string[], RegExp][] = [
+      [
+        [...addFlags('http://10.0.0.5'), '--tls-insecure'],
+        /^console-launch-broker: --base-url: must be an https/,
+      ],
+      [[...addFlags('https://10.0.0.5/path'), '--tls-insecure'], /--base-url: must be only scheme, host/],
+      [[...addFlags(), '--platform', 'MP2000', '--tls-insecure'], /--platform:/],
+      [[...addFlags(), '--firmware', 'latest', '--tls-insecure'], /--firmware: must be a dotted version/],
+      [[...addFlags(), '--tls-fingerprint', 'AB:CD'], /--tls-fingerprint: must be a SHA-256 fingerprint/],
+      [
+        [...addFlags(), '--tls-ca-file', join(dir, 'missing.pem')],
+        /--tls-ca-file: cannot read .* \(ENOENT\)/,
+      ],
+      [
+        [...addFlags(), '--tls-insecure', '--tls-ca-file', caFile],
+        /choose one of --tls-ca-file, --tls-insecure/,
+      ],
+      [addFlags(), /one of --tls-ca-file, --tls-fingerprint or --tls-insecure is required/],
+    ];
+    for (const [flags, message] of cases) {
+      const run = await cli(['appliances', 'add', 'lab2', ...flags], { stdin: 'pw' });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(message);
+    }
+    const badId = await cli(['appliances', 'add', 'Lab_2', ...addFlags(), '--tls-insecure'], { stdin: 'pw' });
+    expect(badId.code).toBe(2);
+    expect(badId.stderr).toMatch(/<id>: must be 1-64 characters/);
+    expect((await cli(['appliances', 'list', '--json'])).stdout).not.toContain('lab2');
+  });
+
+  it('needs a target, and says how to pick one', async () => {
+    const none = await runRaw(['appliances', 'list']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no target: pass --stack <name> or --table <name>.*--local/);
+    const both = await runRaw(['appliances', 'list', '--local', '--stack', 'x']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--stack is for AWS/);
+    const down = await runRaw(['appliances', 'list', '--dynamodb-endpoint', 'http://127.0.0.1:9']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/cannot reach the local runtime .*local engines/);
+  });
+
+  it('uses the same local defaults as `npm start`', () => {
+    expect(LOCAL_DEFAULTS.tableName).toBe(DEFAULT_TABLE);
+    expect(LOCAL_DEFAULTS.keysSecretId).toBe(KEYS_SECRET_ID);
+    expect(LOCAL_DEFAULTS.applianceSecretPrefix).toBe(
+      settingsSchema.shape.APPLIANCE_SECRET_PREFIX.parse(undefined),
+    );
+  });
+});
+
+describe('appliances', () => {
+  it('adds with a piped password, lists, tests and removes an appliance', async () => {
+    const added = await cli(['appliances', 'add', 'lab2', ...addFlags(), '--tls-ca-file', caFile], {
+      stdin: `${t.sim.password}\n`,
+    });
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(
+      /added appliance lab2 \(MP1000 3\.33\.8 at https:\/\/127\.0\.0\.1:\d+, TLS ca\)/,
+    );
+    // The secret holds exactly the piped password (one trailing newline dropped), the record the flags.
+    expect(await t.broker.registry.credentials('lab2', { forceFetch: true })).toEqual({
+      username: t.sim.username,
+      password: t.sim.password,
+    });
+
+    const again = await cli(['appliances', 'add', 'lab2', ...addFlags(), '--tls-ca-file', caFile], {
+      stdin: t.sim.password,
+    });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/appliance "lab2" already exists; pass --replace/);
+
+    const listed = await cli(['appliances', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^ID +PLATFORM +FIRMWARE +BASE URL +TLS +NAME$/m);
+    expect(listed.stdout).toMatch(/^lab2 +MP1000 +3\.33\.8 +https:\/\/127\.0\.0\.1:\d+ +ca +Lab two$/m);
+    const json = JSON.parse((await cli(['appliances', 'list', '--json'])).stdout);
+    expect(json.map((a: { id: string }) => a.id)).toEqual(['lab', 'lab2']);
+
+    const logins = t.sim.counters.logins;
+    const tested = await cli(['appliances', 'test', 'lab2']);
+    expect(tested.code, tested.stderr).toBe(0);
+    expect(tested.stdout).toContain(`certificate ${t.sim.fingerprint256}`);
+    expect(tested.stdout).toMatch(/subject CN=dsview-simulator/);
+    expect(tested.stdout).toMatch(new RegExp(`^login +ok as ${t.sim.username} in \\d+ ms$`, 'm'));
+    expect(tested.stdout).toMatch(new RegExp(`^devices +${t.sim.devices.length} in \\d+ ms$`, 'm'));
+    expect(tested.stdout).toMatch(/^total +\d+ ms$/m);
+    expect(t.sim.counters.logins).toBe(logins + 1);
+    const report = JSON.parse((await cli(['appliances', 'test', 'lab2', '--json'])).stdout);
+    expect(report).toMatchObject({
+      ok: true,
+      applianceId: 'lab2',
+      certificate: { fingerprint256: t.sim.fingerprint256 },
+      devices: { count: t.sim.devices.length },
+    });
+
+    // The broker serves the new appliance at once.
+    const devices = await t.call('GET', '/v1/appliances/lab2/devices', { key: t.keys.admin });
+    expect(devices.status).toBe(200);
+    expect(devices.json.devices).toHaveLength(t.sim.devices.length);
+
+    const removed = await cli(['appliances', 'remove', 'lab2']);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toMatch(/removed appliance lab2/);
+    await expect(t.broker.registry.credentials('lab2', { forceFetch: true })).rejects.toThrow(
+      /no stored credentials/,
+    );
+    expect((await cli(['appliances', 'list'])).stdout).not.toMatch(/^lab2 /m);
+    const gone = await cli(['appliances', 'remove', 'lab2']);
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toBe('console-launch-broker: appliance "lab2" was not found\n');
+  });
+
+  it('unknown appliance → exit 1', async () => {
+    const run = await cli(['appliances', 'test', 'nope']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('console-launch-broker: appliance "nope" was not found\n');
+  });
+
+  it('prompts without echo on a terminal', async () => {
+    const secret = 'typed-Secret-9';
+    passwords.add(secret);
+    const raw: boolean[] = [];
+    const run = await cli(['appliances', 'add', 'typed', ...addFlags(), '--tls-insecure'], {
+      tty: (input) => {
+        input.setRawMode = (on: boolean) => raw.push(on);
+        // Typed one character at a time, with a mistake fixed by backspace, then Enter.
+        setTimeout(() => {
+          for (const char of [...`${secret}x`, '\u007f', '\r']) input.write(char);
+        }, 20);
+      },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^Password for admin on https:\/\/127\.0\.0\.1:\d+: \n/);
+    expect(raw).toEqual([true, false]);
+    expect(run.stdout + run.stderr).not.toContain('typed-');
+    expect((await t.broker.registry.credentials('typed', { forceFetch: true })).password).toBe(secret);
+    expect(run.stdout).toMatch(/TLS INSECURE/);
+    expect((await cli(['appliances', 'remove', 'typed'])).code).toBe(0);
+  });
+
+  it('refuses an empty stdin with a usage error', async () => {
+    const run = await cli(['appliances', 'add', 'empty', ...addFlags(), '--tls-insecure'], { stdin: '' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/password: nothing on stdin/);
+    const twoLines = await cli(['appliances', 'add', 'empty', ...addFlags(), '--tls-insecure'], {
+      stdin: 'a\nb\n',
+    });
+    expect(twoLines.code).toBe(2);
+    expect(twoLines.stderr).toMatch(/more than one line/);
+  });
+
+  it('test prints the certificate seen when the pin does not match, and exits 1', async () => {
+    const wrong = Array.from({ length: 32 }, () => 'AB').join(':');
+    const added = await cli(['appliances', 'add', 'pinned', ...addFlags(), '--tls-fingerprint', wrong], {
+      stdin: t.sim.password,
+    });
+    expect(added.code, added.stderr).toBe(0);
+    const run = await cli(['appliances', 'test', 'pinned']);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`certificate ${t.sim.fingerprint256}`);
+    expect(run.stdout).toMatch(/does NOT match the pinned fingerprint/);
+    expect(run.stderr).toMatch(/^console-launch-broker: appliance pinned: login TLS verification failed/);
+    // Pasting the fingerprint the test printed (any case, no colons) fixes it.
+    const fixed = await cli(
+      [
+        'appliances',
+        'add',
+        'pinned',
+        ...addFlags(),
+        '--replace',
+        '--tls-fingerprint',
+        t.sim.fingerprint256.replaceAll(':', '').toLowerCase(),
+      ],
+      { stdin: t.sim.password },
+    );
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(fixed.stdout).toMatch(/^updated appliance pinned/);
+    const ok = await cli(['appliances', 'test', 'pinned']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/matches the pinned fingerprint/);
+    expect((await cli(['appliances', 'remove', 'pinned'])).code).toBe(0);
+  });
+
+  it('set-password rotates the stored credentials', async () => {
+    passwords.add('wrong-password-1');
+    const wrong = await cli(['appliances', 'set-password', 'lab'], { stdin: 'wrong-password-1' });
+    expect(wrong.code, wrong.stderr).toBe(0);
+    const refused = await cli(['appliances', 'test', 'lab']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/appliance lab: login was refused with HTTP 401/);
+    const right = await cli(['appliances', 'set-password', 'lab'], { stdin: t.sim.password });
+    expect(right.code).toBe(0);
+    expect((await cli(['appliances', 'test', 'lab'])).code).toBe(0);
+  });
+});
+
+describe('clients', () => {
+  it('creates a client whose key works against the broker, lists it, revokes it', async () => {
+    const created = await cli([
+      'clients',
+      'create',
+      'ticketing',
+      '--scopes',
+      'devices:read',
+      '--appliances',
+      'lab',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^clb_[A-Za-z0-9_-]{43}$/);
+    expect(created.stdout).toBe(`${key}\n`);
+    expect(created.stderr).toMatch(/created client ticketing .*shown only this once/);
+    expect(created.stderr).not.toContain(key);
+
+    // Only a hash is stored: no item of the table carries the key.
+    const { Items } = await t.aws.doc.send(new ScanCommand({ TableName: t.aws.tableName }));
+    expect(JSON.stringify(Items)).not.toContain(key);
+
+    const devices = await t.call('GET', '/v1/appliances/lab/devices', { key });
+    expect(devices.status).toBe(200);
+    expect((await t.call('POST', '/v1/inventory/sync', { key })).status).toBe(403);
+
+    const listed = await cli(['clients', 'list']);
+    expect(listed.stdout).toMatch(/^ticketing +devices:read +lab +\d{4}-\d\d-\d\dT/m);
+    expect(listed.stdout).not.toContain(key);
+    expect((await cli(['clients', 'list', '--json'])).stdout).not.toContain('keyHash');
+
+    const dup = await cli(['clients', 'create', 'ticketing', '--scopes', 'admin', '--appliances', '*']);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/client "ticketing" already exists; pass --replace/);
+    const unknown = await cli([
+      'clients',
+      'create',
+      'other',
+      '--scopes',
+      'admin',
+      '--appliances',
+      'lab,ghost',
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/--appliances: no appliance ghost is registered/);
+
+    const revoked = await cli(['clients', 'revoke', 'ticketing']);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    offset += 31_000; // past the broker's 30 s authentication cache
+    expect((await t.call('GET', '/v1/appliances/lab/devices', { key })).status).toBe(401);
+    const again = await cli(['clients', 'revoke', 'ticketing']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/client "ticketing" was not found/);
+  });
+
+  it('--replace rotates the key', async () => {
+    const first = await cli([
+      'clients',
+      'create',
+      'rotating',
+      '--scopes',
+      'admin',
+      '--appliances',
+      '*',
+      '--json',
+    ]);
+    const { apiKey: oldKey } = JSON.parse(first.stdout);
+    const second = await cli([
+      'clients',
+      'create',
+      'rotating',
+      '--scopes',
+      'admin',
+      '--appliances',
+      '*',
+      '--replace',
+    ]);
+    const newKey = second.stdout.trim();
+    expect(newKey).not.toBe(oldKey);
+    expect((await t.call('POST', '/v1/inventory/sync', { key: newKey })).status).toBe(200);
+    expect((await t.call('POST', '/v1/inventory/sync', { key: oldKey })).status).toBe(401);
+  });
+});
+
+describe('links', () => {
+  const kvm = () => t.sim.devices.find((d) => d.device_name === 'rack12-web01 KVM')!.id;
+
+  it('creates a link whose URL redirects to the appliance viewer', async () => {
+    const created = await cli([
+      'links',
+      'create',
+      '--appliance',
+      'lab',
+      '--device',
+      kvm(),
+      '--viewer',
+      'kvm',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const url = created.stdout.trim();
+    expect(url).toMatch(new RegExp(`^${t.url}/launch/[A-Za-z0-9_-]{32}$`));
+    expect(created.stderr).toMatch(/^link lnk_\S+: KVM on device \S+ of lab, expires \d{4}-/);
+    const click = await t.call('GET', new URL(url).pathname);
+    expect(click.status).toBe(302);
+    expect(click.headers.location).toMatch(new RegExp(`^${t.sim.url}/`));
+    expect(await openViewer(click.headers.location!)).toBe(200);
+  });
+
+  it('finds a device by name, honours --single-use and --ttl, and revokes', async () => {
+    const created = await cli([
+      'links',
+      'create',
+      '--appliance',
+      'lab',
+      '--device',
+      'RACK12-WEB01 kvm',
+      '--viewer',
+      'KVM',
+      '--single-use',
+      '--ttl',
+      '30m',
+      '--json',
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const link = JSON.parse(created.stdout);
+    expect(link.singleUse).toBe(true);
+    expect(Date.parse(link.expiresAt) - Date.now()).toBeGreaterThan(29 * 60_000);
+    expect(Date.parse(link.expiresAt) - Date.now()).toBeLessThanOrEqual(30 * 60_000);
+    const path = new URL(link.url).pathname;
+    expect((await t.call('HEAD', path)).status).toBeLessThan(300);
+    const revoked = await cli(['links', 'revoke', link.id]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect((await t.call('HEAD', path)).status).toBe(404);
+  });
+
+  it('rejects what a click would fail on: unknown device or appliance (1), unsupported viewer (2)', async () => {
+    const device = await cli([
+      'links',
+      'create',
+      '--appliance',
+      'lab',
+      '--device',
+      'no-such',
+      '--viewer',
+      'KVM',
+    ]);
+    expect(device.code).toBe(1);
+    expect(device.stderr).toMatch(/--device: appliance lab has no device with id or name "no-such"/);
+    const appliance = await cli([
+      'links',
+      'create',
+      '--appliance',
+      'ghost',
+      '--device',
+      'x',
+      '--viewer',
+      'KVM',
+    ]);
+    expect(appliance.code).toBe(1);
+    expect(appliance.stderr).toMatch(/appliance "ghost" was not found/);
+    const viewer = await cli([
+      'links',
+      'create',
+      '--appliance',
+      'lab',
+      '--device',
+      kvm(),
+      '--viewer',
+      'SERIAL',
+    ]);
+    expect(viewer.code).toBe(2);
+    expect(viewer.stderr).toMatch(/^console-launch-broker: --viewer: .*does not support viewer type SERIAL/);
+    const ttl = await cli([
+      'links',
+      'create',
+      '--appliance',
+      'lab',
+      '--device',
+      kvm(),
+      '--viewer',
+      'KVM',
+      '--ttl',
+      '30d',
+    ]);
+    expect(ttl.code).toBe(2);
+    expect(ttl.stderr).toMatch(/--ttl: must be between 1 and/);
+  });
+});
+
+describe('sync', () => {
+  it('prints the per-appliance table, exits 1 when an appliance fails', async () => {
+    const first = await cli(['sync']);
+    expect(first.code, first.stdout).toBe(0);
+    expect(first.stdout).toMatch(/^APPLIANCE +STATUS +DEVICES +ADDED +UPDATED +REMOVED +TIME +ERROR$/m);
+    const row = new RegExp(`^lab +ok +${t.sim.devices.length} +(\\d+) +0 +0 +\\d+ ms$`, 'm');
+    expect(first.stdout).toMatch(row);
+    expect(first.stderr).toBe(`1 appliance, ${t.sim.devices.length} devices\n`);
+    const second = await cli(['sync', '--json']);
+    expect(JSON.parse(second.stdout).appliances).toEqual([
+      expect.objectContaining({ applianceId: 'lab', status: 'ok', devices: t.sim.devices.length, added: 0 }),
+    ]);
+    const search = await t.call('GET', '/v1/devices?applianceId=lab', { key: t.keys.admin });
+    expect(search.json.devices.length).toBe(t.sim.devices.length);
+
+    // An appliance nobody answers for: its row says why, the others still sync, the exit code is 1.
+    const dead = await cli(
+      ['appliances', 'add', 'dead', ...addFlags('https://127.0.0.1:9'), '--tls-insecure'],
+      {
+        stdin: 'pw',
+      },
+    );
+    expect(dead.code).toBe(0);
+    const failing = await cli(['sync']);
+    expect(failing.code).toBe(1);
+    expect(failing.stdout).toMatch(/^dead +error +0 +0 +0 +0 +\d+ ms +appliance dead: login /m);
+    expect(failing.stdout).toMatch(/^lab +ok /m);
+    expect(failing.stderr).toMatch(/2 appliances, \d+ devices, 1 failed/);
+    const only = await cli(['sync', '--appliance', 'lab']);
+    expect(only.code).toBe(0);
+    expect(only.stdout).not.toMatch(/^dead/m);
+    const unknown = await cli(['sync', '--appliance', 'ghost']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/--appliance: no appliance ghost is registered/);
+    expect((await cli(['appliances', 'remove', 'dead'])).code).toBe(0);
+  });
+
+  it('remove drops the appliance’s inventory', async () => {
+    const added = await cli(['appliances', 'add', 'temp', ...addFlags(), '--tls-insecure'], {
+      stdin: t.sim.password,
+    });
+    expect(added.code).toBe(0);
+    expect((await cli(['sync', '--appliance', 'temp'])).code).toBe(0);
+    const count = async () =>
+      (
+        await t.aws.doc.send(
+          new QueryCommand({
+            TableName: t.aws.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': 'INV#temp' },
+          }),
+        )
+      ).Items?.length;
+    expect(await count()).toBe(t.sim.devices.length);
+    const removed = await cli(['appliances', 'remove', 'temp']);
+    expect(removed.stdout).toMatch(`${t.sim.devices.length} inventory devices dropped`);
+    expect(await count()).toBe(0);
+  });
+});
+
+describe('AWS target through --stack', () => {
+  let server: Server;
+  let endpoint: string;
+  const requests: { headers: Record<string, unknown>; body: string }[] = [];
+
+  beforeAll(async () => {
+    // A CloudFormation stand-in answering DescribeStacks as the query API does (XML).
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        requests.push({ headers: req.headers, body });
+        const name = new URLSearchParams(body).get('StackName');
+        if (name !== 'broker-prod') {
+          res.writeHead(400, { 'content-type': 'text/xml' });
+          res.end(
+            `<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${name} does not exist</Message></Error></ErrorResponse>`,
+          );
+          return;
+        }
+        const outputs: Record<string, string> = {
+          TableName: t.aws.tableName,
+          KeysSecretArn: t.keysSecretId,
+          ApplianceSecretPrefix: t.applianceSecretPrefix,
+          PublicBaseUrl: `${t.url}/`,
+          Region: 'eu-west-1',
+        };
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end(
+          `<DescribeStacksResponse><DescribeStacksResult><Stacks><member><StackName>broker-prod</StackName><Outputs>${Object.entries(
+            outputs,
+          )
+            .map(
+              ([k, v]) =>
+                `<member><Description>d &amp; e</Description><OutputKey>${k}</OutputKey><OutputValue>${v}</OutputValue></member>`,
+            )
+            .join('')}</Outputs></member></Stacks></DescribeStacksResult></DescribeStacksResponse>`,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('reads table, secrets and public URL from the stack outputs', async () => {
+    // The AWS clients find the local engines through AWS_ENDPOINT_URL_* (set by the test support), as in CI.
+    const env = { AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint };
+    const listed = await runRaw(['appliances', 'list', '--stack', 'broker-prod', '--region', 'eu-west-1'], {
+      env,
+    });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^lab +MP1000/m);
+    const request = requests.at(-1)!;
+    expect(request.body).toBe('Action=DescribeStacks&StackName=broker-prod&Version=2010-05-15');
+    expect(String(request.headers.authorization)).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/eu-west-1\/cloudformation\/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/,
+    );
+    const kvm = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
+    const link = await runRaw(
+      ['links', 'create', '--appliance', 'lab', '--device', kvm, '--viewer', 'KVM', '--stack', 'broker-prod'],
+      { env: { ...env, BROKER_STACK: 'ignored' } },
+    );
+    expect(link.code, link.stderr).toBe(0);
+    expect(link.stdout.startsWith(`${t.url}/launch/`)).toBe(true);
+    const missing = await runRaw(['appliances', 'list'], { env: { ...env, BROKER_STACK: 'broker-test' } });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      'console-launch-broker: --stack broker-test: Stack with id broker-test does not exist\n',
+    );
+  });
+
+  it('signs with SigV4 (the AWS test suite’s get-vanilla vector) and parses outputs', () => {
+    const headers = signV4({
+      method: 'GET',
+      url: new URL('https://example.amazonaws.com/'),
+      headers: {},
+      body: '',
+      region: 'us-east-1',
+      service: 'service',
+      credentials: {
+        accessKeyId: 'AKIDEXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+      },
+      date: new Date('2015-08-30T12:36:00Z'),
+    });
+    expect(headers.authorization).toBe(
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
+    );
+    expect(
+      parseOutputs(
+        '<Outputs><member><OutputKey>A</OutputKey><OutputValue>x&amp;y&#47;z</OutputValue></member></Outputs>',
+      ),
+    ).toEqual({ A: 'x&y/z' });
+  });
+});
