@@ -125,3 +125,15 @@ function describe(s: Synthesized, resource: unknown): string {
   if (ref('ScheduleDeadLetterQueue')) return 'dead-letter-queue';
   return text;
 }
+
+/** The one resource of a type (whose logical id starts with `prefix`): its id, properties and attributes. */
+export function single(
+  s: Synthesized,
+  type: string,
+  prefix = '',
+): { id: string; props: Record<string, unknown>; resource: Resource } {
+  const found = resourcesOf(s, type).filter(([logicalId]) => logicalId.startsWith(prefix));
+  if (found.length !== 1) throw new Error(`expected one ${type} ${prefix}, found ${found.length}`);
+  const [id, resource] = found[0]!;
+  return { id, props: resource.Properties ?? {}, resource };
+}

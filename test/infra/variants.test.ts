@@ -3,7 +3,15 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Network } from '../../infra/constructs/network.js';
-import { functionIds, permissionsOfRole, resourcesOf, roleOf, type Synthesized, synth } from './support.js';
+import {
+  functionIds,
+  permissionsOfRole,
+  resourcesOf,
+  roleOf,
+  type Synthesized,
+  single,
+  synth,
+} from './support.js';
 
 const VPC = {
   vpcId: 'vpc-0123456789abcdef0',
@@ -118,9 +126,8 @@ describe('other options', () => {
       Protocol: 'email',
       Endpoint: 'ops@example.com',
     });
-    const [[topicId, topic]] = resourcesOf(s, 'AWS::SNS::Topic') as [
-      [string, { Properties: Record<string, unknown> }],
-    ];
+    const { id: topicId, props: topicProps } = single(s, 'AWS::SNS::Topic');
+    const topic = { Properties: topicProps };
     expect(topic.Properties.KmsMasterKeyId).toBeDefined();
     const alarms = resourcesOf(s, 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBeGreaterThanOrEqual(10);
@@ -131,11 +138,10 @@ describe('other options', () => {
   });
 
   it('customer-managed table key: rotated, used by the table, and granted to the functions that use the table', () => {
-    const [[keyId, key]] = resourcesOf(s, 'AWS::KMS::Key').filter(([logicalId]) =>
-      logicalId.startsWith('StateTableKey'),
-    ) as [[string, { Properties: Record<string, unknown> }]];
+    const { id: keyId, props: keyProps } = single(s, 'AWS::KMS::Key', 'StateTableKey');
+    const key = { Properties: keyProps };
     expect(key.Properties.EnableKeyRotation).toBe(true);
-    const [[, table]] = resourcesOf(s, 'AWS::DynamoDB::GlobalTable');
+    const { resource: table } = single(s, 'AWS::DynamoDB::GlobalTable');
     expect(JSON.stringify(table.Properties?.Replicas)).toContain(keyId);
     const launch = permissionsOfRole(s, roleOf(s, ids.get('launch')!));
     expect(launch['kms:Decrypt']).toEqual(['table-key']);
@@ -147,7 +153,7 @@ describe('other options', () => {
   });
 
   it('deletionProtection false: the table can be deleted with the stack', () => {
-    const [[, table]] = resourcesOf(s, 'AWS::DynamoDB::GlobalTable');
+    const { resource: table } = single(s, 'AWS::DynamoDB::GlobalTable');
     expect(JSON.stringify(table.Properties?.Replicas)).toContain('"DeletionProtectionEnabled":false');
     expect(table.DeletionPolicy).toBe('Delete');
   });
