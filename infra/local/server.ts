@@ -85,10 +85,12 @@ export class LocalServer {
     const url = new URL(req.url ?? '/', 'http://local');
     const body = await readBody(req);
     if (body === undefined) {
+      // The rest of the body is never read, so this connection cannot carry another request.
       return send(
         res,
         413,
         problemBody(413, 'body-too-large', 'Request body too large', 'the body is too large'),
+        { connection: 'close' },
       );
     }
     const candidates = this.compiled.filter((route) => route.pattern.test(url.pathname));
@@ -286,15 +288,27 @@ function lambdaContext(functionName: string): Context {
   };
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_READ_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The body, or undefined once it passes MAX_READ_BYTES. Past the limit the rest is read and dropped (not left
+ * unread on a kept-alive connection, where the next request would wait behind it forever) until the 413 closes it.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      if (size > MAX_READ_BYTES) return;
+      size += chunk.length;
+      if (size > MAX_READ_BYTES) {
+        chunks.length = 0;
+        resolve(undefined);
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > MAX_READ_BYTES ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+    // A client that goes away mid-body: settle (a no-op after `end`) rather than wait forever.
+    req.on('close', () => reject(new Error('request closed before its body ended')));
+  });
 }
 
 function problemBody(
