@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -11,13 +12,15 @@ import { randomToken, sha256Hex } from '../crypto/index.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { ApplianceRegistry } from '../registry/appliances.js';
 import { isConditionFailed, storeCall, type Table } from '../store/dynamo.js';
-import { failureOutcome, type TicketService } from '../tickets/ticket-service.js';
+import { failureOutcome, type IssuedTicket, type TicketService } from '../tickets/ticket-service.js';
 
 /** Link tokens: 24 random bytes (192 bits), 32 base64url characters. Nothing else is in the URL. */
 const TOKEN_BYTES = 24;
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{32}$/;
 /** Expired links stay answerable (410 with a fallback URL) this long before DynamoDB's TTL removes them. */
 const KEEP_AFTER_EXPIRY_SECONDS = 30 * 86_400;
+/** Multi-use links a process remembers (their fixed fields only) so a repeat click mints while it claims. */
+const KNOWN_LINKS_MAX = 1024;
 
 const linkKey = (tokenHash: string) => ({ pk: `LINK#${tokenHash}`, sk: 'LINK' });
 const linkIdKey = (id: string) => ({ pk: `LINKID#${id}`, sk: 'LINKID' });
@@ -77,6 +80,13 @@ export interface LinkServiceOptions {
 
 /** One-click launch links: created validated, stored by token hash, redeemed with one ticket per click. */
 export class LinkService {
+  /**
+   * Multi-use links this process has redeemed, by token hash. A link's target never changes, so a repeat click
+   * can mint its ticket during the claim instead of after it: one appliance round trip, not a store write plus
+   * one. The claim still decides; a ticket minted for a click it refuses is never shown and expires unused.
+   */
+  private readonly known = new Map<string, LinkRecord>();
+
   constructor(private readonly options: LinkServiceOptions) {}
 
   /** Validates everything a click will need, then stores the link; the token appears only in the returned URL. */
@@ -144,6 +154,7 @@ export class LinkService {
     if (Item.createdBy !== principal.clientId && !hasScope(principal, 'admin')) {
       throw new ForbiddenError(`link ${id} was created by another client; only it or an admin may revoke it`);
     }
+    this.known.delete(String(Item.tokenHash));
     await storeCall('revoke a link', () =>
       table.doc.send(
         new UpdateCommand({
@@ -179,9 +190,21 @@ export class LinkService {
   async click(token: string, source: RequestSource): Promise<ClickResult> {
     if (!TOKEN_PATTERN.test(token)) return { kind: 'refused', state: 'not_found' };
     const tokenHash = sha256Hex(token);
+    const known = this.known.get(tokenHash);
+    const early = known && known.expiresAt > this.options.clock() ? this.mintFor(known) : undefined;
+    // Abandoned when the claim refuses or fails; awaited (and its failure handled) below otherwise.
+    if (early) {
+      early.catch(() => undefined);
+      // Let the ticket request leave before the claim's SDK work takes the event loop for a while.
+      await nextTurn();
+    }
     const claim = await this.claim(tokenHash);
-    if (claim.kind === 'refused') return this.refuse(claim.state, claim.link, source);
+    if (claim.kind === 'refused') {
+      this.known.delete(tokenHash);
+      return this.refuse(claim.state, claim.link, source);
+    }
     const link = claim.link;
+    if (!link.singleUse) this.remember(tokenHash, link);
     const request = viewerRequest(link);
     const audit = {
       linkId: link.id,
@@ -198,11 +221,13 @@ export class LinkService {
       const issued = await this.options.audit.around(
         { ...audit, outcome: 'redirected' },
         () =>
-          this.options.tickets.mint(target, {
-            applianceId: link.applianceId,
-            deviceId: link.deviceId,
-            request,
-          }),
+          early && known?.id === link.id
+            ? early
+            : this.options.tickets.mint(target, {
+                applianceId: link.applianceId,
+                deviceId: link.deviceId,
+                request,
+              }),
         failureOutcome,
       );
       return { kind: 'redirect', location: issued.launchUrl, linkId: link.id };
@@ -219,6 +244,22 @@ export class LinkService {
         fallbackUrl: launchUrl({ baseUrl: appliance.baseUrl, deviceId: link.deviceId, ...request }),
       };
     }
+  }
+
+  /** Mints a ticket for a remembered link, ahead of its claim. */
+  private async mintFor(link: LinkRecord): Promise<IssuedTicket> {
+    const target = await this.options.registry.get(link.applianceId);
+    return this.options.tickets.mint(target, {
+      applianceId: link.applianceId,
+      deviceId: link.deviceId,
+      request: viewerRequest(link),
+    });
+  }
+
+  private remember(tokenHash: string, link: LinkRecord): void {
+    if (this.known.has(tokenHash)) return;
+    if (this.known.size >= KNOWN_LINKS_MAX) this.known.delete(this.known.keys().next().value as string);
+    this.known.set(tokenHash, link);
   }
 
   private async claim(
