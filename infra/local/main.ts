@@ -80,6 +80,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // Started with an IPC channel (the benchmark): answer `stats` with this process's CPU time, stop with the parent.
+  if (process.send) {
+    process.on('message', (message) => {
+      if (message === 'stats')
+        process.send?.({ stats: { cpu: process.cpuUsage(), rss: process.memoryUsage().rss } });
+    });
+    process.on('disconnect', () => void stop('disconnect'));
+  }
 
   process.stdout.write(`ready ${local.url}\n`);
   if (demoKey) {
