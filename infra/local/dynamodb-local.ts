@@ -111,7 +111,7 @@ async function launch(port: number, opts: DynamoDbLocalOptions): Promise<DynamoD
   ]);
 
   try {
-    await waitUntilReady(endpoint, opts.startTimeoutMs ?? 15_000, earlyFailure);
+    await waitUntilReady(endpoint, opts.startTimeoutMs ?? 60_000, earlyFailure);
   } catch (error) {
     process.off('exit', killOnExit);
     await terminate(child, exited);
