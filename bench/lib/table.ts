@@ -84,7 +84,7 @@ export function markdown(rows: readonly Row[], previous?: ReadonlyMap<string, Ro
   const head = ['case', 'measured', 'baseline', 'goal'];
   if (previous) head.push('Δ ratio vs previous');
   head.push('ratio');
-  const lines = [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_h, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
   for (const r of rows) {
     const ratio = ratioOf(r);
     const goal = r.goal ? `${r.goal} ${r.met ? '✓' : '✗'}` : '';
