@@ -81,7 +81,10 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     clock,
     refreshMarginMs: settings.SESSION_REFRESH_MARGIN_SECONDS * 1000,
     authFailureHoldMs: settings.LOGIN_FAILURE_HOLD_SECONDS * 1000,
-    onEvent: (event) => logger.info(`appliance session ${event.type}`, { ...event }),
+    onEvent: (event) =>
+      event.type.endsWith('failed')
+        ? logger.warn(`appliance session ${event.type}`, { ...event })
+        : logger.info(`appliance session ${event.type}`, { ...event }),
   });
   const inventoryStore = new InventoryStore(table);
   const devices = new DeviceDirectory({

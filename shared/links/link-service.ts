@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -7,7 +6,7 @@ import { ApplianceError } from '../appliances/errors.js';
 import type { Appliance, MouseMode, SharingMode, ViewerRequest, ViewerType } from '../appliances/types.js';
 import type { AuditLog, AuditOutcome, RequestSource } from '../audit/audit-log.js';
 import { hasScope, type Principal, requireAppliance } from '../auth/principal.js';
-import type { Clock } from '../clock.js';
+import { type Clock, letQueuedRequestsLeave } from '../clock.js';
 import { randomToken, sha256Hex } from '../crypto/index.js';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { ApplianceRegistry } from '../registry/appliances.js';
@@ -195,8 +194,7 @@ export class LinkService {
     // Abandoned when the claim refuses or fails; awaited (and its failure handled) below otherwise.
     if (early) {
       early.catch(() => undefined);
-      // Let the ticket request leave before the claim's SDK work takes the event loop for a while.
-      await nextTurn();
+      await letQueuedRequestsLeave();
     }
     const claim = await this.claim(tokenHash);
     if (claim.kind === 'refused') {

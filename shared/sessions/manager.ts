@@ -7,7 +7,7 @@ import {
   ApplianceUnavailableError,
 } from '../appliances/errors.js';
 import type { ApplianceSession } from '../appliances/types.js';
-import { type Clock, jitter, sleep } from '../clock.js';
+import { type Clock, jitter, letQueuedRequestsLeave, sleep } from '../clock.js';
 import type { ApplianceRegistry } from '../registry/appliances.js';
 import type { LoginFailure, SessionStore } from './store.js';
 
@@ -33,7 +33,9 @@ export type SessionEvent =
   | { type: 'login'; applianceId: string; durationMs: number }
   | { type: 'login-failed'; applianceId: string; reason: string }
   | { type: 'invalidated'; applianceId: string }
-  | { type: 'refresh-failed'; applianceId: string; reason: string };
+  | { type: 'refresh-failed'; applianceId: string; reason: string }
+  /** A fresh session could not be stored: it still serves this process, and others log in after the lease. */
+  | { type: 'store-failed'; applianceId: string; reason: string };
 
 /**
  * Appliance sessions for every request of every process: memory first, then DynamoDB, then one login
@@ -42,6 +44,12 @@ export type SessionEvent =
 export class SessionManager {
   private readonly memory = new Map<string, ApplianceSession>();
   private readonly inflight = new Map<string, Promise<ApplianceSession>>();
+  /**
+   * Fresh logins still being stored (session write, then lease release), by appliance. The first call with a
+   * new session overlaps its storing instead of waiting for it: a cold click costs login + call, not two more
+   * store round trips. Callers still await it, so nothing runs on after a Lambda answers.
+   */
+  private readonly storing = new Map<string, Promise<void>>();
   private readonly owner = randomUUID();
   private readonly leaseMs: number;
   private readonly waitMs: number;
@@ -51,8 +59,15 @@ export class SessionManager {
     this.waitMs = options.waitMs ?? 14_000;
   }
 
-  /** A valid session for the appliance; starts a background renewal when it is close to expiry. */
+  /** A valid session for the appliance, stored for other processes; starts a renewal when close to expiry. */
   async get(applianceId: string): Promise<ApplianceSession> {
+    const session = await this.current(applianceId);
+    await this.storing.get(applianceId);
+    return session;
+  }
+
+  /** A valid session, possibly still being stored (see `storing`). */
+  private async current(applianceId: string): Promise<ApplianceSession> {
     const now = this.options.clock();
     const cached = this.memory.get(applianceId);
     if (cached && cached.expiresAt > now) {
@@ -77,22 +92,29 @@ export class SessionManager {
    * session is dropped, one new one is obtained and the call is retried once.
    */
   async withSession<T>(applianceId: string, call: (session: ApplianceSession) => Promise<T>): Promise<T> {
-    const session = await this.get(applianceId);
+    const session = await this.current(applianceId);
     try {
-      return await call(session);
+      return await this.alongsideStoring(applianceId, call(session));
     } catch (error) {
       if (!(error instanceof ApplianceAuthError) || error.step === 'login') throw error;
       await this.invalidate(applianceId, session.userSessionId);
-      return call(await this.replacement(applianceId, session));
+      return this.alongsideStoring(applianceId, call(await this.replacement(applianceId, session)));
     }
   }
 
   /** A session other than `failed`: a concurrent reader may have re-cached it before its delete landed. */
   private async replacement(applianceId: string, failed: ApplianceSession): Promise<ApplianceSession> {
-    const fresh = await this.get(applianceId);
+    const fresh = await this.current(applianceId);
     if (fresh.userSessionId !== failed.userSessionId) return fresh;
     await this.invalidate(applianceId, failed.userSessionId);
     return this.acquire(applianceId, undefined, failed.userSessionId);
+  }
+
+  /** Awaits `work` and any storing of a fresh session for the appliance, so the two overlap. */
+  private async alongsideStoring<T>(applianceId: string, work: Promise<T>): Promise<T> {
+    const [outcome] = await Promise.allSettled([work, this.storing.get(applianceId)]);
+    if (outcome.status === 'rejected') throw outcome.reason;
+    return outcome.value;
   }
 
   /** Forgets a session, only if it is still the one that failed. */
@@ -175,8 +197,7 @@ export class SessionManager {
       const started = Date.now();
       const session = await connections.for(appliance).login(credentials);
       this.options.onEvent?.({ type: 'login', applianceId, durationMs: Date.now() - started });
-      await store.write(applianceId, session);
-      await store.releaseLease(applianceId, this.owner);
+      this.store(applianceId, session);
       return this.remember(applianceId, session);
     } catch (error) {
       this.options.onEvent?.({ type: 'login-failed', applianceId, reason: describe(error) });
@@ -186,6 +207,23 @@ export class SessionManager {
         .catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Stores a fresh session and then releases the lease (in that order, so waiters find the session). */
+  private store(applianceId: string, session: ApplianceSession): void {
+    const { store } = this.options;
+    // The first call with the session is about to be queued: let it leave before the store's SDK work.
+    const storing = letQueuedRequestsLeave()
+      .then(() => store.write(applianceId, session))
+      .then(() => store.releaseLease(applianceId, this.owner))
+      .catch(async (error: unknown) => {
+        this.options.onEvent?.({ type: 'store-failed', applianceId, reason: describe(error) });
+        await store.releaseLease(applianceId, this.owner).catch(() => undefined);
+      })
+      .finally(() => {
+        if (this.storing.get(applianceId) === storing) this.storing.delete(applianceId);
+      });
+    this.storing.set(applianceId, storing);
   }
 
   private holdFor(error: unknown): number {

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureKeys } from '../../infra/local/runtime.js';
 import { type Broker, createBroker } from '../../shared/broker.js';
 import { readSettings } from '../../shared/config/settings.js';
+import { type SessionEvent, SessionManager } from '../../shared/sessions/manager.js';
+import { SessionStore } from '../../shared/sessions/store.js';
 import { type DsviewSimulator, startDsviewSimulator } from '../simulators/dsview/simulator.js';
 import { useLocalAws } from '../support/aws.js';
 
@@ -143,5 +145,49 @@ describe('invalidation and storage', () => {
     const recovered = await b.sessions.get(applianceId);
     expect(recovered.userSessionId).not.toBe(session.userSessionId);
     expect(sim.counters.logins).toBe(logins + 1);
+  });
+});
+
+describe('storing a fresh login', () => {
+  const itemOf = async (broker: Broker, applianceId: string, sk: string) =>
+    (
+      await broker.table.doc.send(
+        new GetCommand({ TableName: broker.table.name, Key: { pk: `SESSION#${applianceId}`, sk } }),
+      )
+    ).Item;
+
+  it('overlaps the first call and is done (session stored, lease freed) when that call returns', async () => {
+    const { brokers: members, applianceId } = await fleet(1);
+    const broker = members[0]!;
+    const used = await broker.sessions.withSession(applianceId, async (session) => session.userSessionId);
+    expect((await itemOf(broker, applianceId, 'SESSION'))?.userSessionId).toBe(used);
+    expect(await itemOf(broker, applianceId, 'SESSION_LEASE')).toBeUndefined();
+  });
+
+  it('a session the store refuses still serves the call, is reported, and frees the lease', async () => {
+    const { brokers: members, applianceId } = await fleet(1);
+    const broker = members[0]!;
+    class UnwritableStore extends SessionStore {
+      override async write(): Promise<void> {
+        throw new Error('item too large');
+      }
+    }
+    const events: SessionEvent[] = [];
+    const sessions = new SessionManager({
+      registry: broker.registry,
+      connections: broker.connections,
+      store: new UnwritableStore(broker.table, async () => randomBytes(32), clock),
+      clock,
+      refreshMarginMs: 60_000,
+      onEvent: (event) => events.push(event),
+    });
+    const used = await sessions.withSession(applianceId, async (session) => session.userSessionId);
+    expect(used).toBeTruthy();
+    expect(events).toContainEqual({ type: 'store-failed', applianceId, reason: 'item too large' });
+    expect(await itemOf(broker, applianceId, 'SESSION_LEASE')).toBeUndefined();
+    // The process keeps using its session rather than logging in again.
+    const logins = sim.counters.logins;
+    expect(await sessions.withSession(applianceId, async (session) => session.userSessionId)).toBe(used);
+    expect(sim.counters.logins).toBe(logins);
   });
 });
