@@ -128,6 +128,11 @@ export const deployConfigSchema = z
     applianceConnectTimeoutMs: z.number().int().min(500).max(15_000).default(3_000),
     /** Bundle the AWS SDK v3 into each function (default, see docs/deploy.md, "Bundling") or use the runtime's copy. */
     bundleAwsSdk: z.boolean().default(true),
+    /**
+     * Pre-initialized environments of the launch function (an alias `live` the route invokes), so a click never
+     * meets a cold start (about 0.5 s, see the README's Performance). Billed while deployed; 0 turns it off.
+     */
+    launchProvisionedConcurrency: z.number().int().min(0).max(1000).default(0),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
   })
   .superRefine((config, ctx) => {

@@ -68,6 +68,8 @@ export function applianceFunctionTimeoutSeconds(applianceTimeoutMs: number): num
 
 /** The scheduled inventory sync (also serves `POST /v1/inventory/sync`). */
 export const SYNC_FUNCTION = 'inventory-sync';
+/** The click (`GET /launch/{token}`). */
+export const LAUNCH_FUNCTION = 'launch';
 /** The REQUEST authorizer. */
 export const AUTHORIZER_FUNCTION = 'authorizer';
 

@@ -1,4 +1,5 @@
 import { Annotations, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { RouteSpec } from '../functions/routes.js';
 import type { DeployConfig } from './config.js';
@@ -10,7 +11,7 @@ import { Observability } from './constructs/observability.js';
 import { Schedule } from './constructs/schedule.js';
 import { Secrets } from './constructs/secrets.js';
 import { State } from './constructs/state.js';
-import { AUTHORIZER_FUNCTION, SYNC_FUNCTION } from './function-profiles.js';
+import { AUTHORIZER_FUNCTION, LAUNCH_FUNCTION, SYNC_FUNCTION } from './function-profiles.js';
 
 export interface ConsoleLaunchBrokerStackProps extends StackProps {
   config: DeployConfig;
@@ -102,9 +103,18 @@ export class ConsoleLaunchBrokerStack extends Stack {
       dependsOn: [secrets.keysReady],
     });
 
+    // With provisioned concurrency the click route invokes an alias whose environments are kept initialized.
+    // (Alias declares `role` optional, which exactOptionalPropertyTypes will not match to IFunction by itself.)
+    const launchAlias: lambda.IFunction | undefined =
+      config.launchProvisionedConcurrency > 0
+        ? (this.functions.get(LAUNCH_FUNCTION).fn.addAlias('live', {
+            provisionedConcurrentExecutions: config.launchProvisionedConcurrency,
+          }) as lambda.IFunction)
+        : undefined;
     this.api = new Api(this, 'Api', {
       routes,
-      handlerOf: (name) => this.functions.get(name).fn,
+      handlerOf: (name) =>
+        name === LAUNCH_FUNCTION && launchAlias ? launchAlias : this.functions.get(name).fn,
       authorizer: this.functions.get(AUTHORIZER_FUNCTION).fn,
       throttle: config.throttle,
       logRetention: config.logRetentionDays,

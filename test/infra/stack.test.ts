@@ -125,6 +125,10 @@ describe('api', () => {
     return fn?.[0] ?? 'none';
   }
 
+  it('invokes functions directly: no alias, no provisioned concurrency unless configured', () => {
+    expect(resourcesOf(s, 'AWS::Lambda::Alias')).toEqual([]);
+  });
+
   it('is an HTTP API with one route per contract route, each to the function the route table names', () => {
     expect(resourcesOf(s, 'AWS::ApiGatewayV2::Api')[0]?.[1].Properties?.ProtocolType).toBe('HTTP');
     const byKey = routes();

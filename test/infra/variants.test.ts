@@ -33,6 +33,7 @@ const FULL = {
   logRetentionDays: 365,
   throttle: { rateLimit: 20, burstLimit: 40 },
   syncSchedule: 'rate(5 minutes)',
+  launchProvisionedConcurrency: 2,
 } as const;
 
 const APPLIANCE_FACING = ['login', 'devices', 'ticket', 'links-create', 'launch', 'inventory-sync'];
@@ -165,6 +166,31 @@ describe('other options', () => {
     for (const [, group] of resourcesOf(s, 'AWS::Logs::LogGroup'))
       expect(group.Properties?.RetentionInDays).toBe(365);
     s.template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(5 minutes)' });
+  });
+
+  it('launchProvisionedConcurrency: the click route invokes a `live` alias kept initialized', () => {
+    const aliases = resourcesOf(s, 'AWS::Lambda::Alias');
+    expect(aliases).toHaveLength(1);
+    const [aliasId, alias] = aliases[0]!;
+    expect(alias.Properties).toMatchObject({
+      Name: 'live',
+      FunctionName: { Ref: ids.get('launch') },
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 2 },
+    });
+    const launchRoute = resourcesOf(s, 'AWS::ApiGatewayV2::Route').find(
+      ([, route]) => route.Properties?.RouteKey === 'GET /launch/{token}',
+    )!;
+    const integrationId = /"(ApiHttpApi[A-Za-z0-9]+)"/.exec(
+      JSON.stringify(launchRoute[1].Properties?.Target),
+    )?.[1];
+    const uri = JSON.stringify(s.json.Resources[integrationId ?? '']?.Properties?.IntegrationUri);
+    expect(uri).toContain(`"${aliasId}"`);
+    // API Gateway may invoke the alias.
+    expect(
+      resourcesOf(s, 'AWS::Lambda::Permission').some(([, permission]) =>
+        JSON.stringify(permission.Properties?.FunctionName).includes(`"${aliasId}"`),
+      ),
+    ).toBe(true);
   });
 
   it('cdk-nag AwsSolutionsChecks: zero findings with every option on', () => {
