@@ -152,7 +152,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     inventory,
     audit,
     cursors,
-    limits: new RateLimiter({ table, clock, windowMs: 60_000 }),
+    limits: new RateLimiter({ table, clock, windowMs: 60_000, warn: warnWithError }),
     close: () => connections.closeAll(),
   };
 }

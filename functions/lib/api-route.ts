@@ -40,20 +40,21 @@ export function apiRoute<R extends RouteSpec>(
     .handler(async (event, context) => {
       const input = context.input as { params: unknown; query: unknown; body: unknown };
       const broker = await getBroker();
-      if (context.principal) {
-        await broker.limits.take(
-          'client',
-          context.principal.clientId,
-          broker.settings.CLIENT_RATE_LIMIT_PER_MINUTE,
-        );
-      }
-      return handle({
-        ...input,
-        principal: context.principal,
-        source: sourceOf(event),
-        broker,
-        event,
-      } as RouteInput<R>);
+      const run = () =>
+        handle({
+          ...input,
+          principal: context.principal,
+          source: sourceOf(event),
+          broker,
+          event,
+        } as RouteInput<R>);
+      if (!context.principal) return run();
+      return broker.limits.admit(
+        'client',
+        context.principal.clientId,
+        broker.settings.CLIENT_RATE_LIMIT_PER_MINUTE,
+        run,
+      );
     });
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { MouseMode, SharingMode, ViewerType } from '../appliances/types.js';
-import type { Clock } from '../clock.js';
+import { type Clock, letQueuedRequestsLeave } from '../clock.js';
 import { InvalidInputError } from '../errors.js';
 import type { CursorCodec } from '../pagination/cursor.js';
 import { storeCall, type Table } from '../store/dynamo.js';
@@ -89,10 +89,14 @@ export class AuditLog {
     failure: (error: unknown) => AuditOutcome,
   ): Promise<T> {
     const event = this.build(input);
+    // The work usually sends an appliance request: start it first and let it leave before the SDK's write.
+    const running = work();
+    running.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
+    await letQueuedRequestsLeave();
     const written = this.put(event);
     let result: T;
     try {
-      result = await work();
+      result = await running;
     } catch (error) {
       await written.catch(() => undefined);
       const failed = { ...event, outcome: failure(error) };

@@ -1,5 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Clock } from '../clock.js';
+import { type Clock, letQueuedRequestsLeave } from '../clock.js';
 import { RateLimitedError } from '../errors.js';
 import { storeCall, type Table } from '../store/dynamo.js';
 
@@ -8,6 +8,8 @@ export interface RateLimiterOptions {
   clock: Clock;
   /** Window length. */
   windowMs: number;
+  /** Told when a count made beside the work could not be stored (the work was admitted anyway). */
+  warn?: (message: string, error: unknown) => void;
 }
 
 /**
@@ -18,6 +20,8 @@ export interface RateLimiterOptions {
 export class RateLimiter {
   /** Subjects known to be over their limit, until the window ends: refused without a DynamoDB call. */
   private readonly blocked = new Map<string, number>();
+  /** The count DynamoDB last returned per subject in this process, with its window. */
+  private readonly lastCount = new Map<string, { windowStart: number; count: number }>();
 
   constructor(private readonly options: RateLimiterOptions) {}
 
@@ -25,6 +29,33 @@ export class RateLimiter {
   async take(scope: string, subject: string, limit: number): Promise<void> {
     const count = await this.add(scope, subject);
     if (count > limit) this.refuse(scope, subject);
+  }
+
+  /**
+   * Counts one event for `subject` and runs `work`. While the count this process last saw is under half the
+   * limit, the count is stored beside the work instead of before it (a DynamoDB round trip off the API's path);
+   * near the limit, and on a process's first request of a window, it is counted first and refused exactly.
+   */
+  async admit<T>(scope: string, subject: string, limit: number, work: () => Promise<T>): Promise<T> {
+    this.check(scope, subject);
+    const seen = this.lastCount.get(`${scope}#${subject}`);
+    if (!seen || seen.windowStart !== this.windowStart() || seen.count >= limit / 2) {
+      await this.take(scope, subject, limit);
+      return work();
+    }
+    // The work usually sends an appliance request: start it first and let it leave before the SDK's write.
+    const running = work();
+    running.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
+    await letQueuedRequestsLeave();
+    const counted = this.add(scope, subject).then(
+      (count) => {
+        // Refuses the next request at once; this one was admitted when it started.
+        if (count > limit) this.blocked.set(`${scope}#${subject}`, this.windowEnd());
+      },
+      (error: unknown) => this.options.warn?.('a request was admitted but could not be counted', error),
+    );
+    const [result] = await Promise.all([running, counted]);
+    return result;
   }
 
   /** Throws if `subject` is known to be blocked, without counting (the launch path checks before working). */
@@ -56,7 +87,9 @@ export class RateLimiter {
         }),
       ),
     );
-    return Number(Attributes?.count ?? 1);
+    const count = Number(Attributes?.count ?? 1);
+    this.lastCount.set(`${scope}#${subject}`, { windowStart: start, count });
+    return count;
   }
 
   private refuse(scope: string, subject: string): never {

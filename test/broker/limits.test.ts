@@ -1,3 +1,4 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROBLEM_BASE } from '../../functions/lib/problem.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
@@ -25,6 +26,23 @@ describe('per-client rate limit', () => {
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect((await t.call('GET', '/v1/devices', { key: t.keys.admin })).status).toBe(200);
+  });
+
+  it('stores every request in the count, including those counted beside the work', async () => {
+    const { table } = t.broker;
+    const countOf = async (clientId: string) => {
+      const { Items } = await table.doc.send(
+        new QueryCommand({
+          TableName: table.name,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `RATE#client#${clientId}` },
+        }),
+      );
+      return (Items ?? []).reduce((sum, item) => sum + Number(item.count), 0);
+    };
+    const before = await countOf('outsider');
+    for (let i = 0; i < 3; i++) await t.call('GET', '/v1/devices', { key: t.keys.outsider });
+    expect((await countOf('outsider')) - before).toBe(3);
   });
 });
 
