@@ -1,0 +1,76 @@
+import dc from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestBroker, type TestBroker } from '../support/broker.js';
+
+/**
+ * The order of a warm request's I/O, observed on Node's and undici's diagnostics channels (no clocks): the
+ * appliance's createTicket goes out before any DynamoDB request, so the store's round trips and the SDK's CPU
+ * overlap the appliance's instead of adding to them (README, Performance, rows 1 and 2).
+ */
+
+let t: TestBroker;
+let events: string[] = [];
+
+const onApplianceRequest = (message: unknown) => {
+  const path = String((message as { request?: { path?: string } }).request?.path ?? '');
+  if (path.includes(':createTicket')) events.push('createTicket');
+};
+const onStoreRequest = (message: unknown) => {
+  const target = (message as { request?: ClientRequest }).request?.getHeader('x-amz-target');
+  if (typeof target === 'string' && target.startsWith('DynamoDB_'))
+    events.push(target.split('.')[1] ?? target);
+};
+
+beforeAll(async () => {
+  t = await startTestBroker();
+  dc.subscribe('undici:client:sendHeaders', onApplianceRequest);
+  dc.subscribe('http.client.request.start', onStoreRequest);
+});
+afterAll(async () => {
+  dc.unsubscribe('undici:client:sendHeaders', onApplianceRequest);
+  dc.unsubscribe('http.client.request.start', onStoreRequest);
+  await t?.close();
+});
+
+const kvm = () => {
+  const device = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ');
+  if (!device) throw new Error('no ADX-IP-IQ device');
+  return device.id;
+};
+
+/** The I/O of `request` once it is warm (two runs first: session, caches, rate-limit window, known link). */
+async function warmIo(request: () => Promise<number>, expected: number): Promise<string[]> {
+  for (let i = 0; i < 2; i++) expect(await request()).toBe(expected);
+  events = [];
+  expect(await request()).toBe(expected);
+  return events;
+}
+
+describe('warm request I/O order', () => {
+  it('a repeat click on a multi-use link mints before its claim and audit write', async () => {
+    const created = await t.call('POST', '/v1/links', {
+      key: t.keys.operator,
+      body: { applianceId: 'lab', deviceId: kvm(), viewerType: 'KVM' },
+    });
+    const path = new URL(created.json.url).pathname;
+    const io = await warmIo(async () => (await t.call('GET', path)).status, 302);
+    expect(io[0]).toBe('createTicket');
+    expect(io).toEqual(expect.arrayContaining(['UpdateItem', 'PutItem']));
+  });
+
+  it('a ticket API call mints before its rate-limit count and audit write', async () => {
+    const io = await warmIo(
+      async () =>
+        (
+          await t.call('POST', `/v1/appliances/lab/devices/${kvm()}/tickets`, {
+            key: t.keys.operator,
+            body: { viewerType: 'KVM' },
+          })
+        ).status,
+      201,
+    );
+    expect(io[0]).toBe('createTicket');
+    expect(io).toEqual(expect.arrayContaining(['UpdateItem', 'PutItem']));
+  });
+});
