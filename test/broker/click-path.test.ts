@@ -15,6 +15,7 @@ let events: string[] = [];
 const onApplianceRequest = (message: unknown) => {
   const path = String((message as { request?: { path?: string } }).request?.path ?? '');
   if (path.includes(':createTicket')) events.push('createTicket');
+  else if (path === '/api/v1/userSessions') events.push('login');
 };
 const onStoreRequest = (message: unknown) => {
   const target = (message as { request?: ClientRequest }).request?.getHeader('x-amz-target');
@@ -72,5 +73,25 @@ describe('warm request I/O order', () => {
     );
     expect(io[0]).toBe('createTicket');
     expect(io).toEqual(expect.arrayContaining(['UpdateItem', 'PutItem']));
+  });
+
+  it('a cold call stores the new session and frees the lease while it mints, not before', async () => {
+    const ticket = async () =>
+      (
+        await t.call('POST', `/v1/appliances/lab/devices/${kvm()}/tickets`, {
+          key: t.keys.operator,
+          body: { viewerType: 'KVM' },
+        })
+      ).status;
+    expect(await ticket()).toBe(201);
+    const current = await t.broker.sessions.get('lab');
+    await t.broker.sessions.invalidate('lab', current.userSessionId);
+    events = [];
+    expect(await ticket()).toBe(201);
+    const afterLogin = events.slice(events.indexOf('login') + 1);
+    // The lease write precedes the login; the session write and the lease release follow the mint's request.
+    expect(events.slice(0, events.indexOf('login'))).toContain('PutItem');
+    expect(afterLogin[0]).toBe('createTicket');
+    expect(afterLogin).toEqual(expect.arrayContaining(['PutItem', 'DeleteItem']));
   });
 });
