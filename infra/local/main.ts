@@ -103,8 +103,17 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message =
-    error instanceof ConfigFileError ? `invalid configuration: ${error.message}` : String(error);
-  process.stderr.write(`${message}\n`);
+  process.stderr.write(`${startFailure(error)}\n`);
   process.exit(1);
 });
+
+/** What to tell the operator when the broker cannot start. */
+function startFailure(error: unknown): string {
+  if (error instanceof ConfigFileError) return `invalid configuration: ${error.message}`;
+  const { code, address, port } = error as { code?: string; address?: string; port?: number };
+  if (code === 'EADDRINUSE') {
+    return `cannot listen on ${address}:${port}: the port is in use (another broker?); set PORT to another port`;
+  }
+  if (code === 'EADDRNOTAVAIL') return `cannot listen on ${address}: not an address of this machine; check HOST`;
+  return String(error);
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -111,6 +112,31 @@ describe('start-up', () => {
     expect(output).toContain('appliances[0].baseUrl');
     expect(output).toContain('clients[0].apiKey');
     expect(output).not.toContain(sim.password);
+  }, 60_000);
+
+  it('a port already in use stops the broker with a message that says which and what to set', async () => {
+    const occupied = createServer();
+    await new Promise<void>((resolve) => occupied.listen(0, '127.0.0.1', resolve));
+    const { port } = occupied.address() as AddressInfo;
+    const file = join(dir, 'port.json');
+    await writeFile(
+      file,
+      JSON.stringify(configFor(sim, [{ id: 'p', apiKey, scopes: ['admin'], appliances: ['*'] }])),
+    );
+    try {
+      const { code, output } = await runBrokerExpectingFailure({
+        BROKER_CONFIG: file,
+        PORT: String(port),
+        BROKER_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+        BROKER_SECRETS_ENDPOINT: inject('secretsEndpoint'),
+        BROKER_TABLE_NAME: `port-${randomBytes(4).toString('hex')}`,
+      });
+      expect(code).toBe(1);
+      expect(output).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use`);
+      expect(output).toContain('set PORT');
+    } finally {
+      occupied.close();
+    }
   }, 60_000);
 
   it('with BROKER_DATA_DIR, clients, appliances and links survive a restart', async () => {
