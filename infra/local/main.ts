@@ -114,6 +114,7 @@ function startFailure(error: unknown): string {
   if (code === 'EADDRINUSE') {
     return `cannot listen on ${address}:${port}: the port is in use (another broker?); set PORT to another port`;
   }
-  if (code === 'EADDRNOTAVAIL') return `cannot listen on ${address}: not an address of this machine; check HOST`;
+  if (code === 'EADDRNOTAVAIL')
+    return `cannot listen on ${address}: not an address of this machine; check HOST`;
   return String(error);
 }
