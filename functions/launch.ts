@@ -7,12 +7,12 @@ import { logger, metrics } from '../shared/observability.js';
 import { sourceOf } from './lib/api-route.js';
 import type { ApiEvent, ApiResult } from './lib/events.js';
 import { observability } from './lib/middlewares.js';
-import { LAUNCH_HEADERS, page } from './lib/pages.js';
+import { LAUNCH_HEADERS, LINK_NOT_FOUND, page } from './lib/pages.js';
 import { toProblem } from './lib/problem.js';
 
 const REFUSALS = {
-  not_found: { status: 404, title: 'Link not found', message: 'This launch link is unknown or was revoked.' },
-  revoked: { status: 404, title: 'Link not found', message: 'This launch link is unknown or was revoked.' },
+  not_found: LINK_NOT_FOUND,
+  revoked: LINK_NOT_FOUND,
   expired: {
     status: 410,
     title: 'Link expired',
@@ -34,27 +34,32 @@ export function htmlErrors(): MiddlewareObj<ApiEvent, ApiResult> {
       if (!known || problem.status >= 500) logger.error('launch failed', { problem: problem.type });
       const retryAfter = (request.error as { retryAfterSeconds?: number } | null)?.retryAfterSeconds;
       request.response = page({
-        status: known ? problem.status : 500,
         ...(known ?? ERROR_PAGES[500]),
+        status: known ? problem.status : 500,
         ...(retryAfter ? { headers: { 'retry-after': String(retryAfter) } } : {}),
       });
     },
   };
 }
 
+const FAILED = {
+  title: 'Something went wrong',
+  message: 'The console could not be opened. Try again in a minute.',
+} as const;
+
 const ERROR_PAGES = {
-  404: { title: 'Link not found', message: 'This launch link is unknown or was revoked.' },
+  404: LINK_NOT_FOUND,
   429: {
     title: 'Too many attempts',
     message: 'Too many failed attempts from your address. Wait a minute and try again.',
   },
-  500: { title: 'Something went wrong', message: 'The console could not be opened. Try again in a minute.' },
-  502: { title: 'Something went wrong', message: 'The console could not be opened. Try again in a minute.' },
+  500: FAILED,
+  502: FAILED,
   503: {
     title: 'Temporarily unavailable',
     message: 'The broker cannot reach its state store. Try again in a minute.',
   },
-  504: { title: 'Something went wrong', message: 'The console could not be opened. Try again in a minute.' },
+  504: FAILED,
 } as const;
 
 /** `GET /launch/{token}`: claim the link, mint one ticket, 302 to the appliance's viewer. */

@@ -1,5 +1,4 @@
 import { Annotations, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import type { RouteSpec } from '../functions/routes.js';
 import type { DeployConfig } from './config.js';
@@ -101,20 +100,12 @@ export class ConsoleLaunchBrokerStack extends Stack {
       bundleAwsSdk: config.bundleAwsSdk,
       vpc: network?.placement,
       dependsOn: [secrets.keysReady],
+      provisionedConcurrency: { [LAUNCH_FUNCTION]: config.launchProvisionedConcurrency },
     });
 
-    // With provisioned concurrency the click route invokes an alias whose environments are kept initialized.
-    // (Alias declares `role` optional, which exactOptionalPropertyTypes will not match to IFunction by itself.)
-    const launchAlias: lambda.IFunction | undefined =
-      config.launchProvisionedConcurrency > 0
-        ? (this.functions.get(LAUNCH_FUNCTION).fn.addAlias('live', {
-            provisionedConcurrentExecutions: config.launchProvisionedConcurrency,
-          }) as lambda.IFunction)
-        : undefined;
     this.api = new Api(this, 'Api', {
       routes,
-      handlerOf: (name) =>
-        name === LAUNCH_FUNCTION && launchAlias ? launchAlias : this.functions.get(name).fn,
+      handlerOf: (name) => this.functions.target(name),
       authorizer: this.functions.get(AUTHORIZER_FUNCTION).fn,
       throttle: config.throttle,
       logRetention: config.logRetentionDays,
@@ -133,7 +124,7 @@ export class ConsoleLaunchBrokerStack extends Stack {
 
     this.observability = new Observability(this, 'Observability', {
       stage: this.api.stage,
-      launch: this.functions.has('launch') ? this.functions.get('launch').fn : undefined,
+      launch: this.functions.has(LAUNCH_FUNCTION) ? this.functions.get(LAUNCH_FUNCTION).fn : undefined,
       applianceFacing: this.functions.all
         .filter(([name]) => name !== SYNC_FUNCTION && this.functions.profiles.get(name)?.applianceFacing)
         .map(([name, fn]) => [name, fn.fn]),

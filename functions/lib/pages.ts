@@ -16,6 +16,13 @@ const escapeHtml = (text: string) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
   );
 
+/** The page for a link that is unknown, revoked or mangled: it never says which. */
+export const LINK_NOT_FOUND = {
+  status: 404,
+  title: 'Link not found',
+  message: 'This launch link is unknown or was revoked.',
+} as const;
+
 export interface PageContent {
   status: number;
   title: string;

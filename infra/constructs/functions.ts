@@ -1,6 +1,7 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IDependable } from 'constructs';
@@ -28,11 +29,14 @@ export interface FunctionsProps {
   vpc: VpcPlacement | undefined;
   /** Created after these (the keys secret must hold keys before a function can be invoked). */
   dependsOn: IDependable[];
+  /** Pre-initialized environments per function name; such a function is invoked through its alias `live`. */
+  provisionedConcurrency?: Record<string, number>;
 }
 
 /** One `NodejsFunction` per broker function, each with the permissions of its profile and nothing else. */
 export class Functions extends Construct {
   private readonly byName = new Map<string, BrokerFunction>();
+  private readonly aliases = new Map<string, lambda.IFunction>();
   readonly profiles = new Map<string, FunctionProfile>();
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
@@ -74,7 +78,18 @@ export class Functions extends Construct {
         );
       }
       this.byName.set(name, fn);
+      const provisioned = props.provisionedConcurrency?.[name] ?? 0;
+      if (provisioned > 0) {
+        const alias = fn.fn.addAlias('live', { provisionedConcurrentExecutions: provisioned });
+        // Alias declares `role` optional, which exactOptionalPropertyTypes will not match to IFunction by itself.
+        this.aliases.set(name, alias as lambda.IFunction);
+      }
     }
+  }
+
+  /** What callers invoke: the `live` alias of a function with provisioned concurrency, else the function. */
+  target(name: string): lambda.IFunction {
+    return this.aliases.get(name) ?? this.get(name).fn;
   }
 
   get(name: string): BrokerFunction {

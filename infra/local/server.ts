@@ -8,7 +8,7 @@ import type {
   Context,
   Handler,
 } from 'aws-lambda';
-import { page } from '../../functions/lib/pages.js';
+import { LINK_NOT_FOUND, page } from '../../functions/lib/pages.js';
 import { PROBLEM_BASE } from '../../functions/lib/problem.js';
 import type { RouteSpec } from '../../functions/routes.js';
 
@@ -95,22 +95,15 @@ export class LocalServer {
     }
     const candidates = this.compiled.filter((route) => route.pattern.test(url.pathname));
     const route = candidates.find((candidate) => candidate.spec.method === method);
+    const event = route ? this.toEvent(req, url, route, body) : undefined;
     // A person's click: the path as sent or as routed (after `..` normalisation) is under /launch/.
     const forPerson = (req.url ?? '').startsWith('/launch/') || url.pathname.startsWith('/launch/');
     const wrongMethod = !route && candidates.length > 0;
-    if (forPerson && !wrongMethod && (!route || typeof this.toEvent(req, url, route, body) === 'string')) {
+    if (forPerson && !wrongMethod && (!route || typeof event === 'string')) {
       // Whatever a mangled link looks like, the person who clicked it gets a page, not JSON.
-      return sendResult(
-        res,
-        method,
-        page({
-          status: 404,
-          title: 'Link not found',
-          message: 'This launch link is unknown or was revoked.',
-        }),
-      );
+      return sendResult(res, method, page(LINK_NOT_FOUND));
     }
-    if (!route) {
+    if (!route || event === undefined) {
       if (candidates.length) {
         const allow = candidates.map((c) => c.spec.method).join(', ');
         return send(res, 405, problemBody(405, 'method-not-allowed', 'Method not allowed', `use ${allow}`), {
@@ -123,7 +116,6 @@ export class LocalServer {
         problemBody(404, 'route-not-found', 'No such route', `no route for ${url.pathname}`),
       );
     }
-    const event = this.toEvent(req, url, route, body);
     if (typeof event === 'string') {
       return send(
         res,

@@ -91,8 +91,7 @@ export class AuditLog {
     const event = this.build(input);
     // The work usually sends an appliance request: start it first and let it leave before the SDK's write.
     const running = work();
-    running.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
-    await letQueuedRequestsLeave();
+    await letQueuedRequestsLeave(running);
     const written = this.put(event);
     let result: T;
     try {

@@ -26,7 +26,7 @@ export class RateLimiter {
   constructor(private readonly options: RateLimiterOptions) {}
 
   /** Counts one event for `subject`; throws `RateLimitedError` (with Retry-After) once over `limit`. */
-  async take(scope: string, subject: string, limit: number): Promise<void> {
+  private async take(scope: string, subject: string, limit: number): Promise<void> {
     const count = await this.add(scope, subject);
     if (count > limit) this.refuse(scope, subject);
   }
@@ -45,8 +45,7 @@ export class RateLimiter {
     }
     // The work usually sends an appliance request: start it first and let it leave before the SDK's write.
     const running = work();
-    running.catch(() => undefined); // awaited below; this only keeps an early failure from being "unhandled"
-    await letQueuedRequestsLeave();
+    await letQueuedRequestsLeave(running);
     const counted = this.add(scope, subject).then(
       (count) => {
         // Refuses the next request at once; this one was admitted when it started.

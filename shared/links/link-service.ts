@@ -190,12 +190,12 @@ export class LinkService {
     if (!TOKEN_PATTERN.test(token)) return { kind: 'refused', state: 'not_found' };
     const tokenHash = sha256Hex(token);
     const known = this.known.get(tokenHash);
-    const early = known && known.expiresAt > this.options.clock() ? this.mintFor(known) : undefined;
+    const early =
+      known && known.expiresAt > this.options.clock()
+        ? this.options.registry.get(known.applianceId).then((target) => this.mintFor(target, known))
+        : undefined;
     // Abandoned when the claim refuses or fails; awaited (and its failure handled) below otherwise.
-    if (early) {
-      early.catch(() => undefined);
-      await letQueuedRequestsLeave();
-    }
+    if (early) await letQueuedRequestsLeave(early);
     const claim = await this.claim(tokenHash);
     if (claim.kind === 'refused') {
       this.known.delete(tokenHash);
@@ -218,14 +218,7 @@ export class LinkService {
       appliance = target;
       const issued = await this.options.audit.around(
         { ...audit, outcome: 'redirected' },
-        () =>
-          early && known?.id === link.id
-            ? early
-            : this.options.tickets.mint(target, {
-                applianceId: link.applianceId,
-                deviceId: link.deviceId,
-                request,
-              }),
+        () => early ?? this.mintFor(target, link),
         failureOutcome,
       );
       return { kind: 'redirect', location: issued.launchUrl, linkId: link.id };
@@ -244,9 +237,8 @@ export class LinkService {
     }
   }
 
-  /** Mints a ticket for a remembered link, ahead of its claim. */
-  private async mintFor(link: LinkRecord): Promise<IssuedTicket> {
-    const target = await this.options.registry.get(link.applianceId);
+  /** Mints the ticket a click on `link` redirects with. */
+  private mintFor(target: Appliance, link: LinkRecord): Promise<IssuedTicket> {
     return this.options.tickets.mint(target, {
       applianceId: link.applianceId,
       deviceId: link.deviceId,
