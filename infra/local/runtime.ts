@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { routeList } from '../../functions/routes.js';
-import { type Broker, getBroker } from '../../shared/broker.js';
+import { type Broker, createBroker, useBroker } from '../../shared/broker.js';
 import { applyConfig } from '../../shared/config/apply.js';
 import type { ConfigFile } from '../../shared/config/file.js';
 import { generateBrokerKeys } from '../../shared/secrets/broker-keys.js';
@@ -76,7 +76,11 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     stops.push(() => server.close());
     const config = await options.config(listenUrl);
     process.env.PUBLIC_BASE_URL = (config.publicBaseUrl ?? listenUrl).replace(/\/$/, '');
-    const broker = await getBroker();
+    // A fresh broker for this server (a second start in one process must not reuse a closed one), made the
+    // process-wide one the handlers use.
+    const created = createBroker();
+    useBroker(created);
+    const broker = await created;
     stops.push(() => broker.close());
     await applyConfig(broker, config);
     return { url: listenUrl, broker, config, close };
