@@ -43,10 +43,14 @@ function parameters(route: RouteSpec): JsonSchema[] {
 
 function errorResponses(route: RouteSpec): Record<string, JsonSchema> {
   const codes = ['400', '500'];
-  if (route.scope) codes.push('401', '403', '429');
+  if (route.scope) codes.push('401', '403');
+  // Clients over their limit; on /launch, an address after repeated unknown links (HEAD counts nothing).
+  if (route.scope || route.function === 'launch') codes.push('429');
   if (route.params) codes.push('404');
+  // Every route but liveness and this document reads the state store, which may be unavailable.
+  if (route.function !== 'health' && route.function !== 'openapi') codes.push('503');
   if (route.path.startsWith('/v1/appliances') || route.path.startsWith('/v1/links') || route.html) {
-    codes.push('502', '503', '504');
+    codes.push('502', '504');
   }
   if (route.body) codes.push('413', '415');
   const out: Record<string, JsonSchema> = {};
