@@ -52,12 +52,12 @@ export const coldClick: BenchCase = {
       }),
       row(2, {
         id: 'cold-click-forgotten',
+        // No goal: the issue's ≤2.1 is for (a); this path needs 3 round trips, so its floor is a ratio of 3.
         label:
-          'cold-session click (appliance forgot, broker still held it: refused + login + createTicket) vs one round trip',
+          'cold-session click (appliance forgot, broker still held it: refused + login + createTicket; floor 3 round trips) vs one round trip',
         unit: 'ms',
         measured: summarize(forgotten.subject),
         baseline: summarize(forgotten.baseline),
-        goal: { text: '≤2.1 (floor 3 round trips)', met: ({ ratio }) => ratio <= 2.1 },
       }),
     ];
   },
