@@ -50,9 +50,27 @@ const started = Date.now();
 const log = (message: string) =>
   progress(`[bench ${((Date.now() - started) / 1000).toFixed(0)}s] ${message}`);
 
+const mode = quick ? 'quick' : 'full';
 let previous: Map<string, Row> | undefined;
 if (values.compare) {
-  const before = JSON.parse(await readFile(values.compare, 'utf8')) as { rows: Row[] };
+  const before = JSON.parse(await readFile(values.compare, 'utf8')) as {
+    meta?: { mode?: string };
+    rows: Row[];
+  };
+  // Quick and full runs share row ids at different sizes (clicks, devices, rounds): their ratios do not compare.
+  const theirs = before.meta?.mode;
+  if (theirs !== mode) {
+    const rerun =
+      theirs === 'quick' || theirs === 'full'
+        ? `, or run ${theirs === 'quick' ? 'with' : 'without'} --quick`
+        : '';
+    progress(
+      `bench: --compare ${values.compare} is a ${theirs ?? 'unknown-mode'} run and this is a ${mode} run; their rows ` +
+        `share ids but not sizes, so their ratios do not compare. Compare with a ${mode} run's JSON ` +
+        `(bench/results/bench-*-${mode}.json)${rerun}.`,
+    );
+    process.exit(2);
+  }
   previous = new Map(before.rows.map((r) => [r.id, r]));
 }
 
@@ -71,7 +89,7 @@ const failures: string[] = [];
 let exitCode = 0;
 let samples: Record<string, unknown> = {};
 try {
-  log(`starting DynamoDB Local and the secrets endpoint (${quick ? 'quick' : 'full'} run)`);
+  log(`starting DynamoDB Local and the secrets endpoint (${mode} run)`);
   const ctx = await createContext({ quick, log });
   samples = ctx.samples;
   for (const benchCase of selected) {
@@ -107,7 +125,7 @@ try {
 }
 const meta = {
   date: new Date().toISOString(),
-  mode: quick ? 'quick' : 'full',
+  mode,
   commit,
   node: process.version,
   cpus: cpus().length,

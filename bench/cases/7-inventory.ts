@@ -150,7 +150,7 @@ export const inventory: BenchCase = {
     return [
       row(7, {
         id: 'inventory-first-sync',
-        label: `first sync, ${label}, vs listing them directly (warm sessions, concurrency ${concurrency})`,
+        label: `first sync, ${label}, vs listing them directly (warm sessions, concurrency ${concurrency}), n=1`,
         unit: 'ms',
         measured: firstSyncMs,
         baseline: firstListMs,

@@ -28,14 +28,27 @@ export interface RowInput {
   goal?: { text: string; met: (row: { ratio: number; measured: number }) => boolean };
 }
 
-/** Builds a row; summaries give median and p95, plain numbers a single value. */
+/** `, n=…` for a label that does not state its sample count yet (`n=30`, or `n=120 vs 30` when the sides differ). */
+function withCount(label: string, measured: number | Summary, baseline: number | Summary): string {
+  if (typeof measured === 'number' || /\bn=\d/.test(label)) return label;
+  const count =
+    typeof baseline === 'number' || baseline.n === measured.n
+      ? `${measured.n}`
+      : `${measured.n} vs ${baseline.n}`;
+  return `${label}, n=${count}`;
+}
+
+/**
+ * Builds a row; summaries give median and p95, plain numbers a single value. A row from a summary states its
+ * sample count in the label.
+ */
 export function row(caseNumber: number, input: RowInput): Row {
   const measured = typeof input.measured === 'number' ? input.measured : input.measured.median;
   const baseline = typeof input.baseline === 'number' ? input.baseline : input.baseline.median;
   const out: Row = {
     id: input.id,
     case: caseNumber,
-    label: input.label,
+    label: withCount(input.label, input.measured, input.baseline),
     unit: input.unit,
     measured,
     baseline,
