@@ -1,7 +1,7 @@
 import type { BenchCase } from '../lib/context.js';
-import { singleAppliance } from '../lib/single.js';
-import { alternate, summarize } from '../lib/stats.js';
-import { row } from '../lib/table.js';
+import { LATENCY_MS, singleAppliance } from '../lib/single.js';
+import { alternate } from '../lib/stats.js';
+import { pairedRow, ratioAtMost } from '../lib/table.js';
 
 /**
  * Warm paths against one direct createTicket: a click (`GET /launch/{token}` → 302) and an API client's ticket
@@ -30,25 +30,18 @@ export const warmClick: BenchCase = {
       baseline: () => direct.client.createTicket(direct.session()),
       subject: mintThroughApi,
     });
-    ctx.samples['1.warm-click'] = click;
-    ctx.samples['1.warm-ticket-api'] = ticket;
     return [
-      row(1, {
+      pairedRow(ctx, 1, {
         id: 'warm-click',
-        label: 'warm click → 302 vs one appliance round trip (createTicket), 40 ms latency',
-        unit: 'ms',
-        measured: summarize(click.subject),
-        baseline: summarize(click.baseline),
-        goal: { text: '≤1.05', met: ({ ratio }) => ratio <= 1.05 },
+        label: `warm click → 302 vs one appliance round trip (createTicket), ${LATENCY_MS} ms latency`,
+        samples: click,
+        goal: ratioAtMost(1.05),
       }),
-      row(1, {
+      pairedRow(ctx, 1, {
         id: 'warm-ticket-api',
-        label:
-          'warm ticket API (POST …/tickets → 201) vs one appliance round trip (createTicket), 40 ms latency',
-        unit: 'ms',
-        measured: summarize(ticket.subject),
-        baseline: summarize(ticket.baseline),
-        goal: { text: '≤1.05', met: ({ ratio }) => ratio <= 1.05 },
+        label: `warm ticket API (POST …/tickets → 201) vs one appliance round trip (createTicket), ${LATENCY_MS} ms latency`,
+        samples: ticket,
+        goal: ratioAtMost(1.05),
       }),
     ];
   },

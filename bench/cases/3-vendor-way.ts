@@ -1,8 +1,8 @@
 import { vendorLaunch } from '../lib/appliance.js';
 import type { BenchCase } from '../lib/context.js';
 import { singleAppliance } from '../lib/single.js';
-import { alternate, summarize } from '../lib/stats.js';
-import { row } from '../lib/table.js';
+import { alternate } from '../lib/stats.js';
+import { pairedRow } from '../lib/table.js';
 
 /** The vendor's way (login + list + ticket per launch, new TLS connection each) against a warm click. */
 export const vendorWay: BenchCase = {
@@ -18,14 +18,11 @@ export const vendorWay: BenchCase = {
       baseline: () => local.click(linkPath),
       subject: () => vendorLaunch(sim, deviceId),
     });
-    ctx.samples['3.vendor-way'] = samples;
     return [
-      row(3, {
+      pairedRow(ctx, 3, {
         id: 'vendor-way',
         label: "vendor's way (login + list + createTicket, new TLS connection each) vs warm click: speed-up",
-        unit: 'ms',
-        measured: summarize(samples.subject),
-        baseline: summarize(samples.baseline),
+        samples,
       }),
     ];
   },

@@ -1,7 +1,6 @@
 import type { BenchCase } from '../lib/context.js';
 import { FLEET_SIZE, fleet } from '../lib/fleet.js';
-import { summarize } from '../lib/stats.js';
-import { row } from '../lib/table.js';
+import { pairedRow, row } from '../lib/table.js';
 
 const BURST = 100;
 
@@ -37,7 +36,7 @@ export const coldBurst: BenchCase = {
       await burst(latencies);
       loginsPerRound.push((await f.host.total()).logins);
     }
-    ctx.samples['4.cold-burst'] = { latencies, warmLatencies, loginsPerRound, errors };
+    ctx.samples['4.cold-burst'] = { loginsPerRound, errors };
     const worst = Math.max(...loginsPerRound);
     const failed = errors ? ` (${errors} not 302)` : '';
     const label = `${BURST} concurrent cold clicks (appliance forgot the session) over 4 processes, ${rounds} rounds`;
@@ -50,12 +49,10 @@ export const coldBurst: BenchCase = {
         baseline: 1,
         goal: { text: '1', met: ({ measured }) => measured === 1 && errors === 0 },
       }),
-      row(4, {
+      pairedRow(ctx, 4, {
         id: 'cold-burst-latency',
         label: `${label}: click latency vs the same burst with warm sessions`,
-        unit: 'ms',
-        measured: summarize(latencies),
-        baseline: summarize(warmLatencies),
+        samples: { baseline: warmLatencies, subject: latencies },
       }),
     ];
   },

@@ -1,6 +1,6 @@
 import type { BenchCase } from '../lib/context.js';
-import { FLEET_SIZE, fleet, pump } from '../lib/fleet.js';
-import { summarize } from '../lib/stats.js';
+import { FLEET_SIZE, fleet } from '../lib/fleet.js';
+import { pool, summarize } from '../lib/stats.js';
 import { row } from '../lib/table.js';
 
 const CONCURRENCY = 32;
@@ -19,7 +19,7 @@ export const warmThroughput: BenchCase = {
     const f = await fleet(ctx);
     const links = await Promise.all(Array.from({ length: 8 }, (_, i) => f.createLink(i % FLEET_SIZE)));
     // Warm every process's connections to the appliance and its registry cache.
-    await pump(64, 16, (i) => f.click(i % FLEET_SIZE, links[i % links.length]!));
+    await pool(64, 16, (i) => f.click(i % FLEET_SIZE, links[i % links.length]!));
     const chunk = Math.ceil(total / rounds);
     let brokerMs = 0;
     let directMs = 0;
@@ -29,11 +29,11 @@ export const warmThroughput: BenchCase = {
     const latencies: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const cpuBefore = process.cpuUsage();
-      directMs += await pump(chunk, CONCURRENCY, () => f.direct.client.createTicket(f.direct.session()));
+      directMs += await pool(chunk, CONCURRENCY, () => f.direct.client.createTicket(f.direct.session()));
       const cpuAfter = process.cpuUsage(cpuBefore);
       directCpu += (cpuAfter.user + cpuAfter.system) / 1000;
       const before = await Promise.all(f.brokers.map((b) => b.cpuMs()));
-      brokerMs += await pump(chunk, CONCURRENCY, async (i) => {
+      brokerMs += await pool(chunk, CONCURRENCY, async (i) => {
         const { ms, status } = await f.click(i % FLEET_SIZE, links[i % links.length]!);
         if (status !== 302) errors++;
         if (i % 10 === 0) latencies.push(ms);

@@ -3,8 +3,8 @@ import type { ApplianceSession } from '../../shared/appliances/types.js';
 import { applianceFor, startInProcessBroker } from '../lib/broker.js';
 import type { BenchCase } from '../lib/context.js';
 import { startSimHost } from '../lib/sims.js';
-import { alternate, summarize, time } from '../lib/stats.js';
-import { row } from '../lib/table.js';
+import { alternate, pool, time } from '../lib/stats.js';
+import { pairedRow, row } from '../lib/table.js';
 
 const QUERIES = [
   'rack001',
@@ -18,16 +18,6 @@ const QUERIES = [
   '4k kvm',
   'pdu',
 ];
-
-/** Runs `work` over `items` with at most `limit` at once. */
-async function bounded<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
 
 /**
  * The inventory at scale: first sync and unchanged re-sync of N appliances × M devices against listing the same
@@ -88,7 +78,8 @@ export const inventory: BenchCase = {
     }
     let listed = 0;
     const listAll = () =>
-      bounded(direct, concurrency, async ({ client, session }) => {
+      pool(direct.length, concurrency, async (i) => {
+        const { client, session } = direct[i]!;
         listed += (await client.listDevices(session)).length;
       });
 
@@ -141,10 +132,8 @@ export const inventory: BenchCase = {
       firstListMs,
       firstSyncMs,
       firstWrites,
-      resync,
       resyncWrites,
       firstSearchMs,
-      searches,
       listed,
     };
     return [
@@ -155,12 +144,10 @@ export const inventory: BenchCase = {
         measured: firstSyncMs,
         baseline: firstListMs,
       }),
-      row(7, {
+      pairedRow(ctx, 7, {
         id: 'inventory-resync',
-        label: `unchanged re-sync, ${label}, vs listing them directly, n=${resyncs}`,
-        unit: 'ms',
-        measured: summarize(resync.subject),
-        baseline: summarize(resync.baseline),
+        label: `unchanged re-sync, ${label}, vs listing them directly`,
+        samples: resync,
       }),
       row(7, {
         id: 'inventory-resync-writes',
@@ -170,12 +157,10 @@ export const inventory: BenchCase = {
         baseline: firstWrites,
         goal: { text: '0', met: ({ measured }) => measured === 0 },
       }),
-      row(7, {
+      pairedRow(ctx, 7, {
         id: 'inventory-search',
         label: `GET /v1/devices?q= over ${total.toLocaleString('en-US')} devices (first after a sync, loading the snapshot: ${Math.round(firstSearchMs)} ms) vs GET /health`,
-        unit: 'ms',
-        measured: summarize(searches.subject),
-        baseline: summarize(searches.baseline),
+        samples: searches,
         goal: { text: 'p50 ≤50 ms', met: ({ measured }) => measured <= 50 },
       }),
     ];

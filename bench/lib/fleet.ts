@@ -185,15 +185,3 @@ async function startFleet(ctx: BenchContext): Promise<Fleet> {
     },
   };
 }
-
-/** Runs `total` calls with `concurrency` workers; answers the elapsed ms. */
-export async function pump(total: number, concurrency: number, call: (i: number) => Promise<unknown>) {
-  let next = 0;
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) await call(next++);
-    }),
-  );
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}

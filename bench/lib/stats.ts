@@ -73,3 +73,19 @@ export async function alternate(options: {
   }
   return { baseline, subject };
 }
+
+/** Runs `work(0)` … `work(count - 1)` with at most `concurrency` running at once; answers the elapsed ms. */
+export async function pool(
+  count: number,
+  concurrency: number,
+  work: (i: number) => Promise<unknown>,
+): Promise<number> {
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+  return since(start);
+}

@@ -1,4 +1,4 @@
-import type { Summary } from './stats.js';
+import { type Summary, summarize } from './stats.js';
 
 /** One row of the result table: a measured value against a baseline measured in the same run. */
 export interface Row {
@@ -63,6 +63,32 @@ export function row(caseNumber: number, input: RowInput): Row {
     out.met = input.goal.met({ ratio: ratioOf(out), measured });
   }
   return out;
+}
+
+/** The goal `ratio ≤ limit`. */
+export function ratioAtMost(limit: number): NonNullable<RowInput['goal']> {
+  return { text: `≤${limit}`, met: ({ ratio }) => ratio <= limit };
+}
+
+/**
+ * A latency row from two sample sets measured in this run (`alternate`'s pairs, or any subject against its
+ * baseline): median and p95 of each, in ms. The raw samples are kept in the run's JSON under `<case>.<id>`.
+ */
+export function pairedRow(
+  ctx: { samples: Record<string, unknown> },
+  caseNumber: number,
+  input: Omit<RowInput, 'unit' | 'measured' | 'baseline'> & {
+    samples: { baseline: number[]; subject: number[] };
+  },
+): Row {
+  const { samples, ...rest } = input;
+  ctx.samples[`${caseNumber}.${input.id}`] = samples;
+  return row(caseNumber, {
+    ...rest,
+    unit: 'ms',
+    measured: summarize(samples.subject),
+    baseline: summarize(samples.baseline),
+  });
 }
 
 export function ratioOf(r: Pick<Row, 'measured' | 'baseline'>): number {
