@@ -1,7 +1,8 @@
 import { DsviewClient } from '../../shared/appliances/dsview/client.js';
 import type { ApplianceSession } from '../../shared/appliances/types.js';
-import { applianceFor, startInProcessBroker } from '../lib/broker.js';
+import { startInProcessBroker } from '../lib/broker.js';
 import type { BenchCase } from '../lib/context.js';
+import { applianceFor } from '../lib/setup.js';
 import { startSimHost } from '../lib/sims.js';
 import { alternate, pool, time } from '../lib/stats.js';
 import { pairedRow, row } from '../lib/table.js';

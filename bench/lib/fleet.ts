@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { ensureKeys } from '../../infra/local/runtime.js';
 import { directClient } from './appliance.js';
-import { applianceFor, BENCH_BROKER_ENV } from './broker.js';
 import type { BenchContext } from './context.js';
+import { applianceFor, BENCH_BROKER_ENV } from './setup.js';
 import { type SimHost, startSimHost } from './sims.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,6 +1,7 @@
 import { directClient } from './appliance.js';
-import { applianceFor, BENCH_PRINCIPAL, type InProcessBroker, startInProcessBroker } from './broker.js';
+import { BENCH_PRINCIPAL, type InProcessBroker, startInProcessBroker } from './broker.js';
 import type { BenchContext } from './context.js';
+import { applianceFor } from './setup.js';
 import { type SimHost, startSimHost } from './sims.js';
 
 /** Cases 1-3: one simulated appliance at 40 ms, the in-process broker, a launch link and a direct client. */
