@@ -3,15 +3,15 @@
  * heap, open handles and appliance logins. Passes when memory and handles stay flat and logins do not grow.
  *   npm run soak -- --seconds 60
  */
-process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-// The soak measures the broker, not the per-client limit.
-process.env.CLIENT_RATE_LIMIT_PER_MINUTE = '100000000';
-process.env.LAUNCH_FAILURES_PER_MINUTE = '100000000';
-
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+// Side-effect free: the broker modules, which read the environment as they load, are imported below.
+import { applianceFor, BENCH_BROKER_ENV, kvmDeviceOf } from '../bench/lib/setup.js';
+
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+// The soak measures the broker, not the per-client limit: the bench's settings.
+Object.assign(process.env, BENCH_BROKER_ENV);
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '8' } },
@@ -28,24 +28,15 @@ const local = await startLocalBroker({
   host: '127.0.0.1',
   port: 0,
   config: async () => ({
-    appliances: [
-      {
-        id: 'soak',
-        name: 'Soak',
-        baseUrl: sim.url,
-        platform: 'MP1000',
-        firmwareVersion: '3.33.8',
-        credentials: { username: sim.username, password: sim.password },
-        tls: { caPem: sim.certPem },
-      },
-    ],
+    appliances: [applianceFor('soak', sim)],
     clients: [{ id: 'soak', apiKey, scopes: ['admin'], appliances: ['*'] }],
   }),
 });
 await local.broker.inventory.sync.syncAll();
 const dispatcher = new Agent({ keepAliveTimeout: 10_000, connections: concurrency * 2 });
 const auth = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
-const device = sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
+const device = kvmDeviceOf(sim);
+if (!device) throw new Error('the simulator has no KVM device');
 const link = await local.broker.links.create(
   { clientId: 'soak', scopes: ['admin'], appliances: ['*'] },
   { applianceId: 'soak', deviceId: device, viewerType: 'KVM', ttlSeconds: 86_400 },

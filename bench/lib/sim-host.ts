@@ -8,6 +8,7 @@ import type {
   SimulatorOptions,
 } from '../../test/simulators/dsview/simulator.js';
 import { startDsviewSimulator } from '../../test/simulators/dsview/simulator.js';
+import { kvmDeviceOf } from './setup.js';
 
 export interface SimSpec {
   latencyMs: number;
@@ -46,7 +47,7 @@ const info: SimInfo[] = sims.map((sim) => ({
   password: sim.password,
   certPem: sim.certPem,
   fingerprint256: sim.fingerprint256,
-  kvmDevice: sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')?.id ?? '',
+  kvmDevice: kvmDeviceOf(sim) ?? '',
   deviceCount: sim.devices.length,
 }));
 process.on('message', (message: SimCommand) => {
