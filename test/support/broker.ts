@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent, request } from 'undici';
+import { expect } from 'vitest';
+import { PROBLEM_BASE } from '../../functions/lib/problem.js';
 import { routeList } from '../../functions/routes.js';
 import { handlers } from '../../infra/local/handlers.js';
 import { ensureKeys } from '../../infra/local/runtime.js';
@@ -38,6 +41,11 @@ export interface TestBroker {
   /** Every line the process wrote to stdout/stderr since start (the broker's logs). */
   output: string[];
   call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
+  /**
+   * A request whose path goes out byte for byte (node:http): no client-side `..`/`.` resolution or
+   * re-encoding, unlike `call` (undici parses the URL first). The server still resolves what it receives.
+   */
+  rawCall(method: string, path: string, options?: RawCallOptions): Promise<CallResult>;
   close(): Promise<void>;
 }
 
@@ -46,6 +54,13 @@ export interface CallOptions {
   body?: unknown;
   rawBody?: string;
   headers?: Record<string, string>;
+}
+
+export interface RawCallOptions {
+  key?: string | undefined;
+  headers?: Record<string, string>;
+  /** Sent as is (no JSON encoding, no content type added). */
+  body?: string | Buffer;
 }
 
 export interface CallResult {
@@ -57,7 +72,7 @@ export interface CallResult {
 }
 
 /** Trusts anything: used only to open the simulator's viewer page in tests. */
-export const trustingAgent = new Agent({ connect: { rejectUnauthorized: false } });
+const trustingAgent = new Agent({ connect: { rejectUnauthorized: false } });
 
 /** Opens a launch URL on the simulator and answers its status (200 = the viewer opened). */
 export async function openViewer(url: string): Promise<number> {
@@ -140,6 +155,7 @@ export async function startTestBroker(
     ],
   });
   const dispatcher = new Agent({ keepAliveTimeout: 10_000 });
+  const rawAgent = new HttpAgent({ keepAlive: true });
   return {
     url,
     broker,
@@ -163,20 +179,29 @@ export async function startTestBroker(
         dispatcher,
         ...(body === undefined ? {} : { body }),
       });
-      const text = await response.body.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
-      const flat: Record<string, string> = {};
-      for (const [name, value] of Object.entries(response.headers)) flat[name] = String(value);
-      return { status: response.statusCode, headers: flat, text, json };
+      return toCallResult(response.statusCode, response.headers, await response.body.text());
+    },
+    rawCall(method, path, callOptions = {}) {
+      const headers: Record<string, string> = { ...callOptions.headers };
+      if (callOptions.key) headers.authorization = `Bearer ${callOptions.key}`;
+      const { hostname, port } = new URL(url);
+      return new Promise((resolve, reject) => {
+        const req = httpRequest({ host: hostname, port, method, path, headers, agent: rawAgent }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () =>
+            resolve(toCallResult(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'))),
+          );
+        });
+        req.on('error', reject);
+        req.end(callOptions.body);
+      });
     },
     async close() {
       restore();
       await dispatcher.close();
+      rawAgent.destroy();
       await server.close();
       await broker.close();
       await sim.close();
@@ -185,7 +210,7 @@ export async function startTestBroker(
 }
 
 /** Copies everything written to stdout/stderr into `sink` (the Powertools logger writes there). */
-export function captureOutput(sink: string[]): () => void {
+function captureOutput(sink: string[]): () => void {
   const stdout = process.stdout.write.bind(process.stdout);
   const stderr = process.stderr.write.bind(process.stderr);
   const tap =
@@ -199,5 +224,114 @@ export function captureOutput(sink: string[]): () => void {
   return () => {
     process.stdout.write = stdout;
     process.stderr.write = stderr;
+  };
+}
+
+/** A response as the tests read it: headers flattened to strings, the body as text and, if it parses, as JSON. */
+export function toCallResult(
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
+): CallResult {
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name] = String(value);
+  return { status, headers: flat, text, json };
+}
+
+/* ----------------------------------------------------------------------------------------------------------
+ * Helpers the broker tests share
+ * ------------------------------------------------------------------------------------------------------- */
+
+/** What the helpers below need of a broker: `call` may be wrapped (to record every response, say). */
+export type BrokerCaller = Pick<TestBroker, 'call' | 'keys' | 'sim'>;
+
+/** The full problem type URI for a problem name (`device-not-found`). */
+export const problemType = (name: string): string => `${PROBLEM_BASE}${name}`;
+
+/** The fields a 400 problem names, in order; none for any other answer. */
+export const errorFields = (result: CallResult): string[] =>
+  (result.json?.errors ?? []).map((error: { field: string }) => error.field);
+
+/** The id of the simulator's first device of a programmatic type (by default the plain KVM, ADX-IP-IQ). */
+export function deviceOfType(sim: Pick<DsviewSimulator, 'devices'>, type = 'ADX-IP-IQ'): string {
+  const device = sim.devices.find((d) => d.device_type_programmatic_name === type);
+  if (!device) throw new Error(`no ${type} device`);
+  return device.id;
+}
+
+/** The token of a launch URL (`…/launch/<token>`). */
+export function tokenOf(url: string): string {
+  const match = /\/launch\/([^/?#]+)$/.exec(url);
+  if (!match?.[1]) throw new Error(`not a launch URL: ${url}`);
+  return match[1];
+}
+
+export interface LinkBody {
+  applianceId?: string;
+  deviceId?: string;
+  viewerType?: string | undefined;
+  sharingMode?: string;
+  mouseMode?: number;
+  ttlSeconds?: number;
+  singleUse?: boolean;
+  [extra: string]: unknown;
+}
+
+/** POST /v1/links for a KVM session on `lab`'s plain KVM device unless `body` says otherwise; answers as is. */
+export function createLink(t: BrokerCaller, body: LinkBody = {}, key = t.keys.operator): Promise<CallResult> {
+  return t.call('POST', '/v1/links', {
+    key,
+    body: { applianceId: 'lab', deviceId: deviceOfType(t.sim), viewerType: 'KVM', ...body },
+  });
+}
+
+export interface NewLink {
+  id: string;
+  url: string;
+  /** The URL's path, `/launch/<token>`, for `t.call`. */
+  path: string;
+  token: string;
+}
+
+/** Creates a link (see `createLink`), expecting a 201, and answers its id, URL, path and token. */
+export async function newLink(t: BrokerCaller, body: LinkBody = {}, key = t.keys.operator): Promise<NewLink> {
+  const response = await createLink(t, body, key);
+  expect(response.status, response.text).toBe(201);
+  const url: string = response.json.url;
+  return { id: response.json.id as string, url, path: new URL(url).pathname, token: tokenOf(url) };
+}
+
+/** POST /v1/appliances/lab/devices/{deviceId}/tickets, for KVM unless `body` says otherwise; answers as is. */
+export function mintTicket(
+  t: BrokerCaller,
+  deviceId: string,
+  key = t.keys.operator,
+  body: Record<string, unknown> = { viewerType: 'KVM' },
+): Promise<CallResult> {
+  return t.call('POST', `/v1/appliances/lab/devices/${deviceId}/tickets`, { key, body });
+}
+
+/**
+ * The wall clock moved forward by whatever the test stepped: give `now` to `startTestBroker`, then `advance`
+ * past a link expiry or a login-failure hold instead of sleeping through it (load cannot end a hold early).
+ */
+export interface SteppableClock {
+  now: Clock;
+  advance(ms: number): void;
+}
+
+export function steppableClock(): SteppableClock {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    advance: (ms) => {
+      offset += ms;
+    },
   };
 }
