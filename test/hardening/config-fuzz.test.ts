@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConfigFileError, loadConfigFile, parseConfig } from '../../shared/config/file.js';
 import { defaultCertificate } from '../simulators/dsview/certificate.js';
 import { runBrokerExpectingFailure } from '../support/processes.js';
+import { expectPrototypesUnchanged, snapshotPrototypes } from '../support/prototype.js';
 
 /**
  * Configuration file fuzzing: every invalid file is refused with a `ConfigFileError` whose message names each bad
@@ -287,7 +288,8 @@ const unknownKey: fc.Arbitrary<Mutation> = fc
       ),
       fc.string({ minLength: 1, maxLength: 12 }).filter((key) => /^[\w-]+$/.test(key)),
     ),
-    anyJson,
+    // What a merge would copy onto a prototype if it followed `__proto__`, `constructor` or `prototype`.
+    fc.oneof(anyJson, fc.constant<Json>({ polluted: 'yes', prototype: { polluted: 'yes' } })),
   )
   .filter(([path, key]) => !Object.hasOwn(getAt(validConfig(), path) as object, key))
   .map(([path, key, value]) => ({
@@ -303,6 +305,23 @@ const isPrefix = (prefix: Path, path: Path) =>
   prefix.length <= path.length && prefix.every((part, i) => part === path[i]);
 
 const cloneConfig = () => structuredClone(validConfig()) as Json;
+
+/**
+ * Applies `mutations` to a fresh valid configuration and expects it refused, naming `fields` (by default each
+ * mutation's) and quoting none of the credentials they put in. `viaJson`: through JSON text, as a file arrives.
+ */
+function expectMutationsRefused(
+  mutations: Mutation[],
+  { fields = mutations.map((m) => m.field), viaJson = false }: { fields?: string[]; viaJson?: boolean } = {},
+): void {
+  const config = cloneConfig();
+  for (const mutation of mutations) mutation.apply(config);
+  expectRefused(
+    viaJson ? JSON.parse(JSON.stringify(config)) : config,
+    fields,
+    mutations.flatMap((m) => m.secrets),
+  );
+}
 
 /* ----------------------------------------------------------------------------------------------------------
  * Properties
@@ -321,15 +340,9 @@ describe('parseConfig', () => {
           .uniqueArray(wrongValue, { minLength: 1, maxLength: 3, selector: (m) => m.field })
           .filter((list) => !list.some((a) => list.some((b) => a !== b && isPrefix(a.path, b.path)))),
         (mutations) => {
-          const config = cloneConfig();
-          for (const mutation of mutations) mutation.apply(config);
           // A dangling allow-list entry is only checked once the rest of the file is valid.
           const named = mutations.length > 1 ? mutations.filter((m) => !m.crossChecked) : mutations;
-          expectRefused(
-            config,
-            named.map((m) => m.field),
-            mutations.flatMap((m) => m.secrets),
-          );
+          expectMutationsRefused(mutations, { fields: named.map((m) => m.field) });
         },
       ),
       { numRuns: 300 },
@@ -338,37 +351,27 @@ describe('parseConfig', () => {
 
   it('a value of the wrong JSON type anywhere: refused, naming that field', () => {
     fc.assert(
-      fc.property(wrongType, (mutation) => {
-        const config = cloneConfig();
-        mutation.apply(config);
-        expectRefused(config, [mutation.field]);
-      }),
+      fc.property(wrongType, (mutation) => expectMutationsRefused([mutation])),
       { numRuns: 300 },
     );
   });
 
   it('a missing required field anywhere: refused, naming it', () => {
     fc.assert(
-      fc.property(missing, (mutation) => {
-        const config = cloneConfig();
-        mutation.apply(config);
-        expectRefused(config, [mutation.field]);
-      }),
+      fc.property(missing, (mutation) => expectMutationsRefused([mutation])),
       { numRuns: 100 },
     );
   });
 
   it('an unknown field anywhere (prototype keys included): refused, naming it, and nothing is polluted', () => {
+    const before = snapshotPrototypes();
     fc.assert(
-      fc.property(unknownKey, (mutation) => {
-        const config = cloneConfig();
-        mutation.apply(config);
-        // Through JSON text, exactly as a file would arrive.
-        expectRefused(JSON.parse(JSON.stringify(config)), [mutation.field]);
-      }),
+      // Through JSON text, exactly as a file would arrive: `__proto__` is then an own key.
+      fc.property(unknownKey, (mutation) => expectMutationsRefused([mutation], { viaJson: true })),
       { numRuns: 200 },
     );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expectPrototypesUnchanged(before);
   });
 
   it('duplicates and dangling references are refused, naming the list', () => {

@@ -1,9 +1,20 @@
 import fc from 'fast-check';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RouteSpec, routeList, routes } from '../../functions/routes.js';
 import { logger } from '../../shared/observability.js';
-import { type CallResult, startTestBroker, type TestBroker } from '../support/broker.js';
+import {
+  type CallResult,
+  deviceOfType,
+  errorFields,
+  newLink,
+  startTestBroker,
+  type TestBroker,
+} from '../support/broker.js';
+import {
+  expectPrototypesUnchanged,
+  type PrototypeSnapshot,
+  snapshotPrototypes,
+} from '../support/prototype.js';
 
 /**
  * Hostile input, property-based: every route of the contract gets random path segments, query strings, headers,
@@ -12,24 +23,19 @@ import { type CallResult, startTestBroker, type TestBroker } from '../support/br
  */
 
 let t: TestBroker;
-let prototypeBefore: string[];
+let prototypesBefore: PrototypeSnapshot;
 let kvmId: string;
 let liveLinkId: string;
 
 beforeAll(async () => {
-  prototypeBefore = Object.getOwnPropertyNames(Object.prototype).sort();
+  prototypesBefore = snapshotPrototypes();
   t = await startTestBroker({
     env: { CLIENT_RATE_LIMIT_PER_MINUTE: '1000000', LAUNCH_FAILURES_PER_MINUTE: '1000000' },
   });
   // Thousands of refusals would otherwise each write an INFO line.
   logger.setLogLevel('WARN');
-  kvmId = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
-  const link = await t.call('POST', '/v1/links', {
-    key: t.keys.admin,
-    body: { applianceId: 'lab', deviceId: kvmId, viewerType: 'KVM' },
-  });
-  expect(link.status).toBe(201);
-  liveLinkId = link.json.id;
+  kvmId = deviceOfType(t.sim);
+  liveLinkId = (await newLink(t, {}, t.keys.admin)).id;
 });
 afterAll(async () => {
   await t?.close();
@@ -498,7 +504,7 @@ describe('bodies that break the schema name the field', () => {
           });
           expect(response.status, response.text).toBe(400);
           expectProblem(response);
-          expect(response.json.errors.map((e: { field: string }) => e.field)).toContain(field);
+          expect(errorFields(response)).toContain(field);
         }),
         { numRuns: 80 },
       );
@@ -512,7 +518,7 @@ describe('bodies that break the schema name the field', () => {
       expect(response.json.errors).toEqual([{ field: name, message: expect.any(String) }]);
     }
     const several = await t.call('GET', '/v1/devices?a=1&b=2&=3', { key: t.keys.admin });
-    expect(several.json.errors.map((e: { field: string }) => e.field).sort()).toEqual(['a', 'b', 'query']);
+    expect(errorFields(several).sort()).toEqual(['a', 'b', 'query']);
   });
 
   it('a path parameter that is not valid percent-encoding is a 400 naming it', async () => {
@@ -528,7 +534,7 @@ describe('bodies that break the schema name the field', () => {
       delete body[field];
       const response = await t.call('POST', '/v1/links', { key: t.keys.admin, body });
       expect(response.status).toBe(400);
-      expect(response.json.errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect(errorFields(response)).toContain(field);
     }
   });
 });
@@ -601,14 +607,13 @@ describe('limits and methods', () => {
 
   it('a body that is not UTF-8 is a 400 problem, not a crash', async () => {
     for (const bytes of [Buffer.from([0xff, 0xfe, 0x00, 0x7b]), Buffer.from([0xc0, 0xae, 0x22, 0x7d])]) {
-      const response = await request(`${t.url}/v1/links`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${t.keys.admin}`, 'content-type': 'application/json' },
+      const response = await t.rawCall('POST', '/v1/links', {
+        key: t.keys.admin,
+        headers: { 'content-type': 'application/json' },
         body: bytes,
       });
-      const text = await response.body.text();
-      expect(response.statusCode).toBe(400);
-      expect(JSON.parse(text).errors[0].field).toBe('body');
+      expect(response.status).toBe(400);
+      expect(response.json.errors[0].field).toBe('body');
     }
   });
 });
@@ -619,7 +624,7 @@ describe('after the run', () => {
     for (const key of ['polluted', 'isAdmin', 'singleUse', 'sharingMode', 'scopes', 'v', 'a']) {
       expect(probe[key], key).toBeUndefined();
     }
-    expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeBefore);
+    expectPrototypesUnchanged(prototypesBefore);
     expect(Object.getPrototypeOf(probe)).toBe(Object.prototype);
   });
 
