@@ -1,10 +1,17 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PROBLEM_BASE } from '../../functions/lib/problem.js';
 import { DsviewClient } from '../../shared/appliances/dsview/client.js';
 import { PROGRAMMATIC_NAMES } from '../../shared/appliances/dsview/device-types.js';
 import type { FaultEndpoint } from '../simulators/dsview/simulator.js';
-import { type CallResult, startTestBroker, type TestBroker } from '../support/broker.js';
+import {
+  type CallResult,
+  deviceOfType,
+  mintTicket,
+  newLink,
+  problemType,
+  startTestBroker,
+  steppableClock,
+  type TestBroker,
+} from '../support/broker.js';
 
 /**
  * The appliance fault matrix of issue 9: (ticket API, launch redirect, inventory sync) × (latency, one 5xx,
@@ -18,17 +25,22 @@ import { type CallResult, startTestBroker, type TestBroker } from '../support/br
  */
 
 const REQUEST_TIMEOUT_MS = 1_500;
-/** Long enough that a burst on a loaded machine falls within it (after it, one new attempt is allowed). */
-const LOGIN_HOLD_SECONDS = 3;
+/**
+ * Long enough that a burst on a loaded machine falls within it (after it, one new attempt is allowed). Holds are
+ * timed by the broker's clock, which the tests step past them: no test sleeps through one.
+ */
+const LOGIN_HOLD_SECONDS = 30;
 /** The session manager's hold after a login that failed for a reason other than refused credentials. */
 const FAILURE_HOLD_MS = 2_000;
 const MAX_SESSIONS = 3;
 
 let t: TestBroker;
 let kvmId: string;
+const clock = steppableClock();
 
 beforeAll(async () => {
   t = await startTestBroker({
+    clock: clock.now,
     simulator: { maxSessions: MAX_SESSIONS },
     env: {
       APPLIANCE_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
@@ -38,7 +50,7 @@ beforeAll(async () => {
       LAUNCH_FAILURES_PER_MINUTE: '100000',
     },
   });
-  kvmId = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
+  kvmId = deviceOfType(t.sim);
   // A first sync, so that "no inventory removed by a failed sync" has an inventory to lose.
   const first = await t.call('POST', '/v1/inventory/sync', { key: t.keys.admin });
   expect(first.json.appliances[0].status).toBe('ok');
@@ -80,11 +92,7 @@ interface Target {
   expectNothingLost(): Promise<void>;
 }
 
-const mint = () =>
-  t.call('POST', `/v1/appliances/lab/devices/${kvmId}/tickets`, {
-    key: t.keys.operator,
-    body: { viewerType: 'KVM' },
-  });
+const mint = () => mintTicket(t, kvmId);
 
 const ticketTarget: Target = {
   endpoint: 'ticket',
@@ -99,7 +107,7 @@ const ticketTarget: Target = {
   expectFailed(response, failure) {
     expect(failure.statuses, response.text).toContain(response.status);
     expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(failure.types.map((type) => `${PROBLEM_BASE}${type}`)).toContain(response.json.type);
+    expect(failure.types.map(problemType)).toContain(response.json.type);
     expect(response.text).not.toContain(t.sim.password);
   },
   async expectNothingLost() {},
@@ -111,12 +119,7 @@ const launchTarget: Target = {
   endpoint: 'ticket',
   callsWhenWarm: 1,
   async begin() {
-    const created = await t.call('POST', '/v1/links', {
-      key: t.keys.operator,
-      body: { applianceId: 'lab', deviceId: kvmId, viewerType: 'KVM', singleUse: true },
-    });
-    expect(created.status, created.text).toBe(201);
-    launch.path = new URL(created.json.url).pathname;
+    launch.path = (await newLink(t, { singleUse: true })).path;
     launch.used = false;
   },
   async request() {
@@ -126,11 +129,7 @@ const launchTarget: Target = {
     return response;
   },
   async another() {
-    const created = await t.call('POST', '/v1/links', {
-      key: t.keys.operator,
-      body: { applianceId: 'lab', deviceId: kvmId, viewerType: 'KVM', singleUse: true },
-    });
-    return t.call('GET', new URL(created.json.url).pathname);
+    return t.call('GET', (await newLink(t, { singleUse: true })).path);
   },
   expectWorks(response) {
     expect(response.status, response.text).toBe(302);
@@ -208,7 +207,7 @@ type FaultName =
 
 interface Fault {
   inject(target: Target): Promise<void> | void;
-  /** Brings the appliance back (and waits out any hold the fault caused). */
+  /** Brings the appliance back (and steps the broker's clock past any hold the fault caused). */
   restore(): Promise<void> | void;
   /** `works`, or the failure every target must report. */
   outcome: 'works' | ExpectedFailure;
@@ -275,9 +274,9 @@ const faults: Record<FaultName, Fault> = {
       t.sim.forgetAllSessions();
       t.sim.rejectLogins(true);
     },
-    restore: async () => {
+    restore: () => {
       t.sim.rejectLogins(false);
-      await sleep(LOGIN_HOLD_SECONDS * 1000 + 200);
+      clock.advance(LOGIN_HOLD_SECONDS * 1000 + 200);
     },
     outcome: { statuses: [502], types: ['appliance-credentials-rejected'], syncError: /credentials/ },
     burst: 8,
@@ -300,7 +299,7 @@ const faults: Record<FaultName, Fault> = {
       await Promise.all(others.map((other) => other.close()));
       others = [];
       t.sim.forgetAllSessions();
-      await sleep(FAILURE_HOLD_MS + 200);
+      clock.advance(FAILURE_HOLD_MS + 200);
     },
     outcome: { statuses: [502], types: ['appliance-unavailable'], syncError: /login answered HTTP 503/ },
   },
@@ -372,9 +371,7 @@ describe('appliance fault matrix', () => {
     if (outcome !== 'works') await target.expectNothingLost();
     if (targetName === 'launch' && faultName === 'login refused') {
       // The page is for a person; the operator learns from the log that the stored credentials are wrong.
-      expect(t.output.slice(outputBefore).join('')).toContain(
-        `${PROBLEM_BASE}appliance-credentials-rejected`,
-      );
+      expect(t.output.slice(outputBefore).join('')).toContain(problemType('appliance-credentials-rejected'));
     }
 
     // The appliance is back: the same request (the same link, for a failed click) works.
