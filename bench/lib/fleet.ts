@@ -1,35 +1,28 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { ensureKeys } from '../../infra/local/runtime.js';
+import { type BrokerProcess, spawnBroker } from '../../test/support/processes.js';
 import { directClient } from './appliance.js';
 import type { BenchContext } from './context.js';
 import { applianceFor, BENCH_BROKER_ENV } from './setup.js';
 import { type SimHost, startSimHost } from './sims.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-export interface BrokerChild {
-  url: string;
-  child: ChildProcess;
+/** A broker process of the fleet. */
+export interface BrokerChild extends BrokerProcess {
   /** CPU time (user + system) in ms so far, reported by the process itself over IPC. */
   cpuMs(): Promise<number>;
 }
 
-/** Cases 4 and 5: four `npm start` processes sharing one DynamoDB table, one simulated appliance at 40 ms. */
+/** Cases 4 and 5: FLEET_SIZE `npm start` processes sharing one DynamoDB table, one simulated appliance. */
 export interface Fleet {
   host: SimHost;
   brokers: BrokerChild[];
-  apiKey: string;
-  /** Appliance logins while the four processes started (each syncs the inventory at start). */
+  /** Appliance logins while the processes started (each syncs the inventory at start). */
   loginsAtStart: number;
   direct: Awaited<ReturnType<typeof directClient>>;
-  dispatcher: Agent;
   /** Creates a multi-use launch link through process `via`; answers its path. */
   createLink(via?: number): Promise<string>;
   /** One click on process `index`; answers the latency in ms and the status. */
@@ -38,47 +31,19 @@ export interface Fleet {
 
 export const FLEET_SIZE = 4;
 
-/** Spawns `infra/local/main.ts` (what `npm start` runs) with an IPC channel, resolving at its `ready` line. */
-async function spawnBroker(env: Record<string, string>): Promise<BrokerChild> {
-  // BENCH_BROKER_FLAGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the broker processes.
-  const flags = process.env.BENCH_BROKER_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'infra/local/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+/** `npm start` with an IPC channel, so the process reports its own CPU time. */
+async function startBroker(env: Record<string, string>): Promise<BrokerChild> {
+  const broker = await spawnBroker(env, {
+    ipc: true,
+    // BENCH_BROKER_FLAGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the broker processes.
+    execArgv: process.env.BENCH_BROKER_FLAGS?.split(' ').filter(Boolean) ?? [],
+    timeoutMs: 90_000,
+    // Each request logs a line; keep only enough to explain a failed start.
+    keepLines: 30,
   });
-  const kill = () => child.kill('SIGKILL');
-  process.on('exit', kill);
-  child.once('exit', () => process.off('exit', kill));
-  const tail: string[] = [];
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`broker not ready in 90 s:\n${tail.join('\n')}`)),
-      90_000,
-    );
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      const match = /^ready (http:\/\/\S+)$/.exec(line);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    });
-    createInterface({ input: child.stderr! }).on('line', (line) => {
-      tail.push(line);
-      if (tail.length > 30) tail.shift();
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`broker exited with ${code} before ready:\n${tail.join('\n')}`));
-    });
-  });
+  const { child } = broker;
   return {
-    url,
-    child,
+    ...broker,
     cpuMs: () =>
       new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('no stats answer in 10 s')), 10_000);
@@ -92,19 +57,6 @@ async function spawnBroker(env: Record<string, string>): Promise<BrokerChild> {
         child.send('stats');
       }),
   };
-}
-
-async function stopBroker(broker: BrokerChild): Promise<void> {
-  const { child } = broker;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 8_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 export function fleet(ctx: BenchContext): Promise<Fleet> {
@@ -140,13 +92,12 @@ async function startFleet(ctx: BenchContext): Promise<Fleet> {
     KEYS_SECRET_ID: `bench/${run}/keys`,
     APPLIANCE_SECRET_PREFIX: `bench/${run}/appliances/`,
     HOST: '127.0.0.1',
-    PORT: '0',
   };
   await ensureKeys(env.KEYS_SECRET_ID);
   const brokers: BrokerChild[] = [];
-  ctx.defer(() => Promise.all(brokers.map(stopBroker)));
-  // One at a time: four tsx compilations at once on two cores only make each slower.
-  for (let i = 0; i < FLEET_SIZE; i++) brokers.push(await spawnBroker(env));
+  ctx.defer(() => Promise.all(brokers.map((b) => b.stop(8_000))));
+  // One at a time: several tsx compilations at once on two cores only make each slower.
+  for (let i = 0; i < FLEET_SIZE; i++) brokers.push(await startBroker(env));
   // Each process syncs the inventory at start (6 filtered listings); wait until all four did.
   const deadline = Date.now() + 30_000;
   while ((await host.total()).deviceLists < FLEET_SIZE * 6 && Date.now() < deadline)
@@ -159,10 +110,8 @@ async function startFleet(ctx: BenchContext): Promise<Fleet> {
   return {
     host,
     brokers,
-    apiKey,
     loginsAtStart,
     direct,
-    dispatcher,
     async createLink(via = 0) {
       const response = await request(`${brokers[via]!.url}/v1/links`, {
         method: 'POST',

@@ -1,21 +1,53 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, where `infra/local/main.ts` is resolved from whatever the caller's cwd. */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** What `npm start` runs. */
+const MAIN = ['--import', 'tsx', 'infra/local/main.ts'];
+
+function brokerEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', PORT: '0', ...env };
+}
 
 export interface BrokerProcess {
   url: string;
   child: ChildProcess;
-  /** Every stdout/stderr line so far. */
+  /** Every stdout/stderr line so far (the last `keepLines` of them when that option is set). */
   lines: string[];
-  stop(): Promise<number | null>;
+  /** SIGTERM, then SIGKILL after `killAfterMs` if given; resolves with the exit code (null when killed). */
+  stop(killAfterMs?: number): Promise<number | null>;
+}
+
+export interface SpawnBrokerOptions {
+  /** Open an IPC channel: the broker then answers `stats` with its CPU time and stops when the parent disconnects. */
+  ipc?: boolean;
+  /** Node flags ahead of the script (e.g. `--cpu-prof`). */
+  execArgv?: string[];
+  /** How long to wait for the `ready` line; 60 s by default. */
+  timeoutMs?: number;
+  /** Keep only the last this many output lines (a long-lived broker logs a line per request); all by default. */
+  keepLines?: number;
 }
 
 /** Spawns `infra/local/main.ts` (what `npm start` runs) and resolves at its `ready` line. */
-export async function spawnBroker(env: Record<string, string>, timeoutMs = 60_000): Promise<BrokerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+export async function spawnBroker(
+  env: Record<string, string>,
+  options: SpawnBrokerOptions = {},
+): Promise<BrokerProcess> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const keepLines = options.keepLines ?? Number.POSITIVE_INFINITY;
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), ...MAIN], {
+    cwd: ROOT,
+    env: brokerEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
   });
+  // Never leave a broker behind when this process ends without stopping it.
+  const kill = () => child.kill('SIGKILL');
+  process.on('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
   const lines: string[] = [];
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(
@@ -23,8 +55,10 @@ export async function spawnBroker(env: Record<string, string>, timeoutMs = 60_00
       timeoutMs,
     );
     for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {
         lines.push(line);
+        if (lines.length > keepLines) lines.shift();
         const match = /^ready (http:\/\/\S+)$/.exec(line);
         if (match?.[1]) {
           clearTimeout(timer);
@@ -41,10 +75,13 @@ export async function spawnBroker(env: Record<string, string>, timeoutMs = 60_00
     url,
     child,
     lines,
-    async stop() {
-      if (child.exitCode !== null) return child.exitCode;
+    async stop(killAfterMs) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      const exited = once(child, 'exit');
+      const timer = killAfterMs === undefined ? undefined : setTimeout(kill, killAfterMs);
       child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
+      const [code] = await exited;
+      clearTimeout(timer);
       return code as number | null;
     },
   };
@@ -54,8 +91,9 @@ export async function spawnBroker(env: Record<string, string>, timeoutMs = 60_00
 export async function runBrokerExpectingFailure(
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', PORT: '0', ...env },
+  const child = spawn(process.execPath, MAIN, {
+    cwd: ROOT,
+    env: brokerEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
