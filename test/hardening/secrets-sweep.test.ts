@@ -1,10 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROBLEM_BASE } from '../../functions/lib/problem.js';
 import { logger } from '../../shared/observability.js';
-import { type CallOptions, type CallResult, startTestBroker, type TestBroker } from '../support/broker.js';
+import {
+  type BrokerCaller,
+  type CallOptions,
+  type CallResult,
+  deviceOfType,
+  mintTicket,
+  newLink,
+  problemType,
+  startTestBroker,
+  steppableClock,
+  type TestBroker,
+} from '../support/broker.js';
 
 /**
  * The secrets sweep: a full session through the local server (every route, the usual mistakes, appliance
@@ -21,6 +30,8 @@ const WRONG_PASSWORD = `wrong-${randomBytes(12).toString('base64url')}`;
 const PRESENTED_KEY = `test-unknown-${randomBytes(24).toString('base64url')}`;
 
 let t: TestBroker;
+/** The broker's clock: the test steps it past the refused-login hold instead of sleeping. */
+const clock = steppableClock();
 const jwts = new Set<string>();
 const tickets = new Set<string>();
 const tokens = new Set<string>();
@@ -34,13 +45,13 @@ interface SimInternals {
 
 beforeAll(async () => {
   t = await startTestBroker({
+    clock: clock.now,
     env: {
       APPLIANCE_REQUEST_TIMEOUT_MS: '1000',
       LOGIN_FAILURE_HOLD_SECONDS: String(HOLD_SECONDS),
       CLIENT_RATE_LIMIT_PER_MINUTE: '100000',
       LAUNCH_FAILURES_PER_MINUTE: '100000',
     },
-    extraAppliances: [],
   });
   // Every level, so a secret in a debug line counts too.
   logger.setLogLevel('DEBUG');
@@ -85,22 +96,18 @@ async function call(method: string, path: string, options: CallOptions = {}): Pr
   return response;
 }
 
-const tokenOf = (url: string) => new URL(url).pathname.split('/').pop() ?? '';
-
 describe('a full session', () => {
   it('leaves no password, JWT, API key, link token or stray ticket in any log line, response or table item', async () => {
     const { admin, reader, operator, outsider } = t.keys;
-    const kvmId = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
+    /** The shared helpers, with every response recorded. */
+    const recorded: BrokerCaller = { call, keys: t.keys, sim: t.sim };
+    const kvmId = deviceOfType(t.sim);
     const ticketPath = `/v1/appliances/lab/devices/${kvmId}/tickets`;
-    const mint = () => call('POST', ticketPath, { key: operator, body: { viewerType: 'KVM' } });
+    const mint = (key = operator, body?: Record<string, unknown>) => mintTicket(recorded, kvmId, key, body);
     const createLink = async (singleUse: boolean) => {
-      const response = await call('POST', '/v1/links', {
-        key: operator,
-        body: { applianceId: 'lab', deviceId: kvmId, viewerType: 'KVM', sharingMode: 'ACTIVE', singleUse },
-      });
-      expect(response.status).toBe(201);
-      tokens.add(tokenOf(response.json.url));
-      return { id: response.json.id as string, path: new URL(response.json.url).pathname };
+      const link = await newLink(recorded, { sharingMode: 'ACTIVE', singleUse });
+      tokens.add(link.token);
+      return link;
     };
 
     // Every route, working.
@@ -133,13 +140,11 @@ describe('a full session', () => {
     // The usual mistakes.
     expect((await call('GET', '/v1/devices')).status).toBe(401);
     expect((await call('GET', '/v1/devices', { key: PRESENTED_KEY })).status).toBe(401);
-    expect((await call('POST', ticketPath, { key: outsider, body: { viewerType: 'KVM' } })).status).toBe(403);
-    expect((await call('POST', ticketPath, { key: operator, body: { viewerType: 'RDP' } })).status).toBe(400);
+    expect((await mint(outsider)).status).toBe(403);
+    expect((await mint(operator, { viewerType: 'RDP' })).status).toBe(400);
     expect((await call('POST', ticketPath, { key: operator, rawBody: '{"viewerType":' })).status).toBe(400);
     const pad = 'x'.repeat(20_000);
-    expect((await call('POST', ticketPath, { key: operator, body: { viewerType: 'KVM', pad } })).status).toBe(
-      413,
-    );
+    expect((await mint(operator, { viewerType: 'KVM', pad })).status).toBe(413);
     expect((await call('PUT', '/v1/links', { key: operator })).status).toBe(405);
     expect((await call('GET', `/launch/${randomBytes(24).toString('base64url')}`)).status).toBe(404);
     expect((await call('DELETE', '/v1/links/lnk_AAAAAAAAAAAAAAAAAAAA', { key: operator })).status).toBe(404);
@@ -175,13 +180,13 @@ describe('a full session', () => {
     t.sim.rejectLogins(true);
     try {
       const refused = await mint();
-      expect(refused.json.type).toBe(`${PROBLEM_BASE}appliance-credentials-rejected`);
+      expect(refused.json.type).toBe(problemType('appliance-credentials-rejected'));
       expect((await call('GET', many.path)).status).toBe(502);
       expect((await call('POST', '/v1/inventory/sync', { key: admin })).status).toBe(200);
     } finally {
       t.sim.rejectLogins(false);
     }
-    await sleep(HOLD_SECONDS * 1000 + 200);
+    clock.advance(HOLD_SECONDS * 1000 + 200);
     expect((await mint()).status).toBe(201);
     expect((await call('GET', many.path)).status).toBe(302);
     expect((await call('GET', '/v1/audit?limit=100', { key: admin })).status).toBe(200);
@@ -192,7 +197,7 @@ describe('a full session', () => {
     expect(tokens.size).toBe(3);
     const logs = t.output.join('');
     expect(logs).toContain('launch audit');
-    expect(logs).toContain(`${PROBLEM_BASE}appliance-credentials-rejected`);
+    expect(logs).toContain(problemType('appliance-credentials-rejected'));
     const { Items = [] } = await t.aws.doc.send(new ScanCommand({ TableName: t.aws.tableName }));
     const table = JSON.stringify(Items);
     expect(Items.length).toBeGreaterThan(10);

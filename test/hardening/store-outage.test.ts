@@ -2,9 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROBLEM_BASE } from '../../functions/lib/problem.js';
 import { type DynamoDbLocal, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
-import { startTestBroker, type TestBroker } from '../support/broker.js';
+import {
+  deviceOfType,
+  mintTicket,
+  newLink,
+  problemType,
+  startTestBroker,
+  type TestBroker,
+} from '../support/broker.js';
 
 let engine: DynamoDbLocal;
 let dataDir: string;
@@ -23,24 +29,15 @@ afterAll(async () => {
 
 describe('the DynamoDB engine stops mid-run', () => {
   it('answers 503 (problem or page), loses nothing, and recovers when the engine is back', async () => {
-    const deviceId = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
-    const mint = () =>
-      t.call('POST', `/v1/appliances/lab/devices/${deviceId}/tickets`, {
-        key: t.keys.admin,
-        body: { viewerType: 'KVM' },
-      });
+    const deviceId = deviceOfType(t.sim);
+    const mint = () => mintTicket(t, deviceId, t.keys.admin);
     expect((await mint()).status).toBe(201);
-    const created = await t.call('POST', '/v1/links', {
-      key: t.keys.admin,
-      body: { applianceId: 'lab', deviceId, viewerType: 'KVM', singleUse: true },
-    });
-    expect(created.status).toBe(201);
-    const launchPath = new URL(created.json.url).pathname;
+    const { path: launchPath } = await newLink(t, { deviceId, singleUse: true }, t.keys.admin);
 
     await engine.stop();
     const ticket = await mint();
     expect(ticket.status).toBe(503);
-    expect(ticket.json.type).toBe(`${PROBLEM_BASE}store-unavailable`);
+    expect(ticket.json.type).toBe(problemType('store-unavailable'));
     expect(ticket.json.detail).not.toMatch(/ECONNREFUSED|at .*\.ts/);
     const click = await t.call('GET', launchPath);
     expect(click.status).toBe(503);
