@@ -1,7 +1,7 @@
 import dc from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBroker, type TestBroker } from '../support/broker.js';
+import { deviceOfType, mintTicket, newLink, startTestBroker, type TestBroker } from '../support/broker.js';
 
 /**
  * The order of a warm request's I/O, observed on Node's and undici's diagnostics channels (no clocks): the
@@ -34,12 +34,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-const kvm = () => {
-  const device = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ');
-  if (!device) throw new Error('no ADX-IP-IQ device');
-  return device.id;
-};
-
 /** The I/O of `request` once it is warm (two runs first: session, caches, rate-limit window, known link). */
 async function warmIo(request: () => Promise<number>, expected: number): Promise<string[]> {
   for (let i = 0; i < 2; i++) expect(await request()).toBe(expected);
@@ -50,44 +44,26 @@ async function warmIo(request: () => Promise<number>, expected: number): Promise
 
 describe('warm request I/O order', () => {
   it('a repeat click on a multi-use link mints before its claim and audit write', async () => {
-    const created = await t.call('POST', '/v1/links', {
-      key: t.keys.operator,
-      body: { applianceId: 'lab', deviceId: kvm(), viewerType: 'KVM' },
-    });
-    const path = new URL(created.json.url).pathname;
+    const { path } = await newLink(t);
     const io = await warmIo(async () => (await t.call('GET', path)).status, 302);
     expect(io[0]).toBe('createTicket');
     expect(io).toEqual(expect.arrayContaining(['UpdateItem', 'PutItem']));
   });
 
   it('a ticket API call mints before its rate-limit count and audit write', async () => {
-    const io = await warmIo(
-      async () =>
-        (
-          await t.call('POST', `/v1/appliances/lab/devices/${kvm()}/tickets`, {
-            key: t.keys.operator,
-            body: { viewerType: 'KVM' },
-          })
-        ).status,
-      201,
-    );
+    const io = await warmIo(async () => (await mintTicket(t, deviceOfType(t.sim))).status, 201);
     expect(io[0]).toBe('createTicket');
     expect(io).toEqual(expect.arrayContaining(['UpdateItem', 'PutItem']));
   });
 
   it('a cold call stores the new session and frees the lease while it mints, not before', async () => {
-    const ticket = async () =>
-      (
-        await t.call('POST', `/v1/appliances/lab/devices/${kvm()}/tickets`, {
-          key: t.keys.operator,
-          body: { viewerType: 'KVM' },
-        })
-      ).status;
+    const ticket = async () => (await mintTicket(t, deviceOfType(t.sim))).status;
     expect(await ticket()).toBe(201);
     const current = await t.broker.sessions.get('lab');
     await t.broker.sessions.invalidate('lab', current.userSessionId);
     events = [];
     expect(await ticket()).toBe(201);
+    expect(events).toContain('login');
     const afterLogin = events.slice(events.indexOf('login') + 1);
     // The lease write precedes the login; the session write and the lease release follow the mint's request.
     expect(events.slice(0, events.indexOf('login'))).toContain('PutItem');

@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROBLEM_BASE } from '../../functions/lib/problem.js';
 import { routeList } from '../../functions/routes.js';
 import { fetchSecretsStats } from '../support/aws.js';
-import { openViewer, startTestBroker, type TestBroker } from '../support/broker.js';
+import {
+  deviceOfType,
+  errorFields,
+  openViewer,
+  problemType,
+  startTestBroker,
+  type TestBroker,
+} from '../support/broker.js';
 
 let t: TestBroker;
 const deviceByName = (name: string) => {
@@ -13,13 +19,9 @@ const deviceByName = (name: string) => {
 const kvm = () => deviceByName('rack12-web01 KVM');
 const ticketPath = (deviceId: string, appliance = 'lab') =>
   `/v1/appliances/${appliance}/devices/${deviceId}/tickets`;
-const problemType = (name: string) => `${PROBLEM_BASE}${name}`;
 
 beforeAll(async () => {
-  t = await startTestBroker({
-    env: { APPLIANCE_REQUEST_TIMEOUT_MS: '1500' },
-    extraAppliances: [],
-  });
+  t = await startTestBroker({ env: { APPLIANCE_REQUEST_TIMEOUT_MS: '1500' } });
 });
 afterAll(async () => {
   await t?.close();
@@ -158,11 +160,7 @@ describe('POST …/tickets', () => {
     const cases: [string, object, string][] = [
       [kvm(), { viewerType: 'SERIAL' }, 'viewerType'],
       [kvm(), { viewerType: 'KVM', mouseMode: 2 }, 'mouseMode'],
-      [
-        deviceByName(t.sim.devices.find((d) => d.device_type_programmatic_name === 'ACS')!.device_name),
-        { viewerType: 'SERIAL', sharingMode: 'ACTIVE' },
-        'sharingMode',
-      ],
+      [deviceOfType(t.sim, 'ACS'), { viewerType: 'SERIAL', sharingMode: 'ACTIVE' }, 'sharingMode'],
       [kvm(), { viewerType: 'KVM', sharingMode: 'SHOUTING' }, 'sharingMode'],
       [kvm(), { viewerType: 'kvm' }, 'viewerType'],
       [kvm(), { viewerType: 'KVM', mouseMode: '1' }, 'mouseMode'],
@@ -173,7 +171,7 @@ describe('POST …/tickets', () => {
       const response = await t.call('POST', ticketPath(device), { key: t.keys.operator, body });
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect(response.headers['content-type']).toContain('application/problem+json');
-      expect(response.json.errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect(errorFields(response)).toContain(field);
     }
   });
 

@@ -1,25 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROBLEM_BASE } from '../../functions/lib/problem.js';
 import { DsviewClient } from '../../shared/appliances/dsview/client.js';
-import { startTestBroker, type TestBroker } from '../support/broker.js';
+import {
+  deviceOfType,
+  mintTicket,
+  problemType,
+  startTestBroker,
+  steppableClock,
+  type TestBroker,
+} from '../support/broker.js';
 
 let t: TestBroker;
 let deviceId: string;
 /** Failure holds are timed by the broker clock: tests step past them instead of sleeping, so load cannot end them early. */
-let clockOffsetMs = 0;
-const mint = () =>
-  t.call('POST', `/v1/appliances/lab/devices/${deviceId}/tickets`, {
-    key: t.keys.admin,
-    body: { viewerType: 'KVM' },
-  });
+const clock = steppableClock();
+const mint = () => mintTicket(t, deviceId, t.keys.admin);
 
 beforeAll(async () => {
   t = await startTestBroker({
     simulator: { maxSessions: 2 },
     env: { CLIENT_RATE_LIMIT_PER_MINUTE: '100000' },
-    clock: () => Date.now() + clockOffsetMs,
+    clock: clock.now,
   });
-  deviceId = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
+  deviceId = deviceOfType(t.sim);
 });
 afterAll(async () => {
   await t?.close();
@@ -34,12 +36,12 @@ describe('refused credentials', () => {
     const burst = await Promise.all(Array.from({ length: 20 }, () => mint()));
     for (const response of burst) {
       expect(response.status).toBe(502);
-      expect(response.json.type).toBe(`${PROBLEM_BASE}appliance-credentials-rejected`);
+      expect(response.json.type).toBe(problemType('appliance-credentials-rejected'));
     }
     expect((await mint()).status).toBe(502);
     expect(t.sim.counters.failedLogins - before).toBe(1);
     t.sim.rejectLogins(false);
-    clockOffsetMs += 31_000;
+    clock.advance(31_000);
     expect((await mint()).status).toBe(201);
   });
 });
@@ -56,10 +58,10 @@ describe('appliance session limit', () => {
     for (const other of others) await other.login({ username: t.sim.username, password: t.sim.password });
     const full = await mint();
     expect(full.status).toBe(502);
-    expect(full.json.type).toBe(`${PROBLEM_BASE}appliance-unavailable`);
+    expect(full.json.type).toBe(problemType('appliance-unavailable'));
     expect(full.json.detail).toContain('503');
     t.sim.forgetAllSessions();
-    clockOffsetMs += 2_100;
+    clock.advance(2_100);
     expect((await mint()).status).toBe(201);
     await Promise.all(others.map((other) => other.close()));
   });

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROBLEM_BASE } from '../../functions/lib/problem.js';
 import {
   type DsviewSimulator,
   generatedInventory,
   type SimDevice,
   startDsviewSimulator,
 } from '../simulators/dsview/simulator.js';
-import { startTestBroker, type TestBroker } from '../support/broker.js';
+import { problemType, startTestBroker, type TestBroker } from '../support/broker.js';
 
 let t: TestBroker;
 let second: DsviewSimulator;
@@ -202,7 +201,7 @@ describe('GET /v1/devices', () => {
         key: t.keys.admin,
       });
       expect(response.status).toBe(400);
-      expect(response.json.type).toBe(`${PROBLEM_BASE}invalid-input`);
+      expect(response.json.type).toBe(problemType('invalid-input'));
       expect(response.json.errors[0].field).toBe('cursor');
     }
     for (const limit of ['0', '501', 'ten', '1.5']) {

@@ -1,7 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROBLEM_BASE } from '../../functions/lib/problem.js';
-import { startTestBroker, type TestBroker } from '../support/broker.js';
+import { problemType, startTestBroker, type TestBroker } from '../support/broker.js';
 
 let t: TestBroker;
 
@@ -21,7 +20,7 @@ describe('per-client rate limit', () => {
     expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
     expect(statuses.slice(5)).toEqual([429, 429]);
     const limited = await t.call('GET', '/v1/devices', { key: t.keys.reader });
-    expect(limited.json.type).toBe(`${PROBLEM_BASE}rate-limited`);
+    expect(limited.json.type).toBe(problemType('rate-limited'));
     const retryAfter = Number(limited.headers['retry-after']);
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);

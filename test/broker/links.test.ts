@@ -1,8 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROBLEM_BASE } from '../../functions/lib/problem.js';
 import { StoreUnavailableError } from '../../shared/errors.js';
 import { type DsviewSimulator, startDsviewSimulator } from '../simulators/dsview/simulator.js';
-import { type CallResult, openViewer, startTestBroker, type TestBroker } from '../support/broker.js';
+import {
+  type CallResult,
+  createLink as createLinkOn,
+  deviceOfType,
+  errorFields,
+  type LinkBody,
+  type NewLink,
+  newLink as newLinkOn,
+  openViewer,
+  problemType,
+  startTestBroker,
+  steppableClock,
+  type TestBroker,
+  tokenOf,
+} from '../support/broker.js';
 
 /**
  * The launch-link life cycle through the local server against the HTTPS simulator: create, click, HEAD,
@@ -13,61 +26,33 @@ import { type CallResult, openViewer, startTestBroker, type TestBroker } from '.
 let t: TestBroker;
 /** A second appliance, so the audit `applianceId` filter has something to filter out. */
 let west: DsviewSimulator;
-/** The broker's clock runs with the wall clock, shifted by `offset` (expiry tests move it forward). */
-let offset = 0;
-const clock = () => Date.now() + offset;
+/** The broker's clock runs with the wall clock; expiry tests step it forward. */
+const clock = steppableClock();
 
 const USER_AGENT = 'links-test/1.0 (technician mail client)';
 /** Every link token, ticket and launch URL the tests saw: none may appear in a log line or audit event. */
 const tokens = new Set<string>();
 const tickets = new Set<string>();
 
-const problemType = (name: string) => `${PROBLEM_BASE}${name}`;
 const deviceByName = (name: string) => {
   const device = t.sim.devices.find((d) => d.device_name === name);
   if (!device) throw new Error(`no device ${name}`);
   return device.id;
 };
-const deviceOfType = (type: string, sim: DsviewSimulator = t.sim) => {
-  const device = sim.devices.find((d) => d.device_type_programmatic_name === type);
-  if (!device) throw new Error(`no ${type} device`);
-  return device.id;
-};
 const kvm = () => deviceByName('rack12-web01 KVM');
 
-interface LinkBody {
-  applianceId?: string;
-  deviceId?: string;
-  viewerType?: string | undefined;
-  sharingMode?: string;
-  mouseMode?: number;
-  ttlSeconds?: number;
-  singleUse?: boolean;
-  [extra: string]: unknown;
-}
-
-/** POST /v1/links; remembers the token of a created link. */
+/** POST /v1/links for the KVM device named above; remembers the token of a created link. */
 async function createLink(body: LinkBody = {}, key = t.keys.operator): Promise<CallResult> {
-  const response = await t.call('POST', '/v1/links', {
-    key,
-    body: { applianceId: 'lab', deviceId: kvm(), viewerType: 'KVM', ...body },
-  });
+  const response = await createLinkOn(t, { deviceId: kvm(), ...body }, key);
   if (response.status === 201) tokens.add(tokenOf(response.json.url));
   return response;
 }
 
-/** Creates a link and answers its id, URL, path and token. */
-async function newLink(body: LinkBody = {}, key = t.keys.operator) {
-  const response = await createLink(body, key);
-  expect(response.status, response.text).toBe(201);
-  const url: string = response.json.url;
-  return { id: response.json.id as string, url, path: new URL(url).pathname, token: tokenOf(url) };
-}
-
-function tokenOf(url: string): string {
-  const match = /\/launch\/([^/?#]+)$/.exec(url);
-  if (!match?.[1]) throw new Error(`not a launch URL: ${url}`);
-  return match[1];
+/** Creates a link (expecting a 201) and remembers its token. */
+async function newLink(body: LinkBody = {}, key = t.keys.operator): Promise<NewLink> {
+  const link = await newLinkOn(t, { deviceId: kvm(), ...body }, key);
+  tokens.add(link.token);
+  return link;
 }
 
 /** A click as a browser makes it; remembers the ticket of a redirect. */
@@ -127,7 +112,7 @@ const counters = () => {
 beforeAll(async () => {
   west = await startDsviewSimulator({ deviceCount: 12, seed: 'links-west' });
   t = await startTestBroker({
-    clock,
+    clock: clock.now,
     env: {
       APPLIANCE_REQUEST_TIMEOUT_MS: '1500',
       // Junk-token tests fail many clicks from 127.0.0.1 on purpose; the cool-down is limits.test.ts's topic.
@@ -203,7 +188,7 @@ describe('the life cycle: create → click → 302 → viewer', () => {
   });
 
   it('a SERIAL link to a serial device opens its viewer', async () => {
-    const serial = deviceOfType('ACS');
+    const serial = deviceOfType(t.sim, 'ACS');
     const link = await newLink({ deviceId: serial, viewerType: 'SERIAL' });
     const response = await click(link.path);
     expect(response.status).toBe(302);
@@ -251,7 +236,7 @@ describe('POST /v1/links validation', () => {
     expect(outsider.status).toBe(403);
     expect(outsider.json.type).toBe(problemType('forbidden'));
     // operator may use `lab` only.
-    const elsewhere = await createLink({ applianceId: 'west', deviceId: deviceOfType('ADX-IP-IQ', west) });
+    const elsewhere = await createLink({ applianceId: 'west', deviceId: deviceOfType(west) });
     expect(elsewhere.status).toBe(403);
   });
 
@@ -267,7 +252,7 @@ describe('POST /v1/links validation', () => {
   });
 
   it('invalid viewer types, modes, lifetimes and unknown fields are 400s naming the field', async () => {
-    const acs = deviceOfType('ACS');
+    const acs = deviceOfType(t.sim, 'ACS');
     const cases: [LinkBody, string][] = [
       [{ viewerType: 'SERIAL' }, 'viewerType'],
       [{ viewerType: 'kvm' }, 'viewerType'],
@@ -290,10 +275,7 @@ describe('POST /v1/links validation', () => {
       const response = await createLink(body);
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect(response.headers['content-type']).toContain('application/problem+json');
-      expect(
-        response.json.errors.map((e: { field: string }) => e.field),
-        JSON.stringify(body),
-      ).toContain(field);
+      expect(errorFields(response), JSON.stringify(body)).toContain(field);
     }
   });
 
@@ -385,9 +367,9 @@ describe('expiry (injected clock)', () => {
     const single = await newLink({ ttlSeconds: 60, singleUse: true });
     const lasting = await newLink({ ttlSeconds: 3600 });
     expect((await click(multi.path)).status).toBe(302);
-    offset += 59_000;
+    clock.advance(59_000);
     expect((await click(multi.path, 'HEAD')).status).toBe(204);
-    offset += 2_000;
+    clock.advance(2_000);
     const before = counters();
     for (const link of [multi, single]) {
       const response = await click(link.path);
@@ -405,7 +387,7 @@ describe('expiry (injected clock)', () => {
 
   it('a link is refused once the broker clock passes expiresAt', async () => {
     const link = await newLink({ ttlSeconds: 30, singleUse: true });
-    offset += 30_000;
+    clock.advance(30_000);
     expectPage(await click(link.path), 410);
   });
 });
@@ -633,10 +615,7 @@ describe('GET /v1/audit', () => {
     });
     expect(ticket.status).toBe(201);
     tickets.add(ticket.json.ticket);
-    const westLink = await newLink(
-      { applianceId: 'west', deviceId: deviceOfType('ADX-IP-IQ', west) },
-      t.keys.admin,
-    );
+    const westLink = await newLink({ applianceId: 'west', deviceId: deviceOfType(west) }, t.keys.admin);
     expect((await click(westLink.path)).status).toBe(302);
 
     const { events } = await allEvents('', 500);
@@ -756,7 +735,7 @@ describe('GET /v1/audit', () => {
     expect((await allEvents(`to=${encodeURIComponent(micro)}`, 500)).events.map((e) => e.id)).toContain(
       middle.id,
     );
-    const future = new Date(Date.now() + offset + 3_600_000).toISOString();
+    const future = new Date(clock.now() + 3_600_000).toISOString();
     expect((await allEvents(`from=${encodeURIComponent(future)}`, 500)).events).toEqual([]);
   });
 

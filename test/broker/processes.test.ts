@@ -9,7 +9,7 @@ import { ensureKeys } from '../../infra/local/runtime.js';
 import type { ConfigFile } from '../../shared/config/file.js';
 import { type DsviewSimulator, startDsviewSimulator } from '../simulators/dsview/simulator.js';
 import { useLocalAws } from '../support/aws.js';
-import { openViewer } from '../support/broker.js';
+import { deviceOfType, openViewer } from '../support/broker.js';
 import { type BrokerProcess, runBrokerExpectingFailure, spawnBroker } from '../support/processes.js';
 
 let sim: DsviewSimulator;
@@ -68,7 +68,7 @@ describe('several broker processes sharing one DynamoDB', () => {
     processes.push(
       ...(await Promise.all([1, 2, 3, 4].map(() => spawnBroker({ ...env, BROKER_CONFIG: file })))),
     );
-    const deviceId = sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
+    const deviceId = deviceOfType(sim);
     // No counter reset: each process also syncs the inventory at start, racing the burst for the first
     // session, and every one of those callers must share a single appliance login.
     const responses = await Promise.all(
@@ -149,7 +149,7 @@ describe('start-up', () => {
     );
     const env = { BROKER_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'WARN' };
     const one = await spawnBroker({ ...env, BROKER_CONFIG: first });
-    const deviceId = sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
+    const deviceId = deviceOfType(sim);
     const created = await request(`${one.url}/v1/links`, {
       method: 'POST',
       headers: { authorization: `Bearer ${keyA}`, 'content-type': 'application/json' },
