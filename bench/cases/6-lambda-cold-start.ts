@@ -12,32 +12,18 @@ import { startSimHost } from '../lib/sims.js';
 import { summarize } from '../lib/stats.js';
 import { type Row, row } from '../lib/table.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUNNER = fileURLToPath(new URL('../lib/cold-start-runner.mjs', import.meta.url));
 const LAUNCH_BUDGET_KB = 300;
 const QUICK_COLD_STARTS = ['launch', 'launch-head', 'authorizer', 'inventory-search'];
 
+/** The CDK app's construct module, loaded when the case runs (it pulls in aws-cdk-lib). */
+const construct = () => import('../../infra/constructs/broker-function.js');
+
 /** Bundles an entry exactly as the CDK app does (infra/constructs/broker-function.ts → NodejsFunction → esbuild). */
 async function bundle(entry: string, outDir: string): Promise<{ file: string; bytes: number }> {
-  const { bundlingOptions } = await import('../../infra/constructs/broker-function.js');
-  const options = bundlingOptions(true);
+  const options = (await construct()).esbuildOptions(true);
   const file = join(outDir, options.format === 'esm' ? 'index.mjs' : 'index.js');
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: options.target ?? 'node22',
-    format: options.format === 'esm' ? 'esm' : 'cjs',
-    outfile: file,
-    minify: options.minify ?? false,
-    sourcemap: options.sourceMap ?? false,
-    sourcesContent: options.sourcesContent ?? true,
-    external: options.externalModules ?? [],
-    ...(options.mainFields ? { mainFields: options.mainFields } : {}),
-    ...(options.banner ? { banner: { js: options.banner } } : {}),
-    absWorkingDir: ROOT,
-    logLevel: 'error',
-  });
+  await build({ ...options, entryPoints: [entry], outfile: file, logLevel: 'error' });
   return { file, bytes: (await stat(file)).size };
 }
 
@@ -200,21 +186,21 @@ export const lambdaColdStart: BenchCase = {
   id: 6,
   title: 'Lambda bundles: size and cold start',
   async run(ctx) {
+    const { functionEntry, PROJECT_ROOT } = await construct();
     const dir = await mkdtemp(join(tmpdir(), 'clb-bench-bundles-'));
     ctx.defer(() => rm(dir, { recursive: true, force: true }));
     // Every functions/*.ts that exports a handler is a Lambda (routes.ts is the route table, not one).
     const names: string[] = [];
-    for (const file of (await readdir(join(ROOT, 'functions'))).sort()) {
+    for (const file of (await readdir(join(PROJECT_ROOT, 'functions'))).sort()) {
       if (!file.endsWith('.ts')) continue;
-      const source = await readFile(join(ROOT, 'functions', file), 'utf8');
-      if (/export const handler\b/.test(source)) names.push(file.slice(0, -3));
+      const name = file.slice(0, -3);
+      if (/export const handler\b/.test(await readFile(functionEntry(name), 'utf8'))) names.push(name);
     }
     const hello = join(dir, 'hello.ts');
     await writeFile(hello, "export const handler = async () => ({ statusCode: 200, body: 'hello' });\n");
     const bundles = new Map<string, { file: string; bytes: number }>();
     bundles.set('hello-world', await bundle(hello, join(dir, 'hello-world')));
-    for (const name of names)
-      bundles.set(name, await bundle(join(ROOT, 'functions', `${name}.ts`), join(dir, name)));
+    for (const name of names) bundles.set(name, await bundle(functionEntry(name), join(dir, name)));
     ctx.log(`case 6: bundled ${names.length} functions`);
 
     const { env, events } = await prepare(ctx);

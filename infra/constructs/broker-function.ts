@@ -8,6 +8,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 import { acknowledge } from '../nag.js';
 
 /** The repository root: `functions/`, `shared/` and `package-lock.json` live here. */
@@ -39,6 +40,29 @@ export function bundlingOptions(bundleAwsSdk: boolean): BundlingOptions {
     bundleAwsSDK: bundleAwsSdk,
     // With the runtime's SDK, keep @aws-sdk/* out of the bundle (the runtime provides it).
     ...(bundleAwsSdk ? { externalModules: [] } : { externalModules: ['@aws-sdk/*'] }),
+  };
+}
+
+/**
+ * The esbuild options `bundlingOptions` makes NodejsFunction pass, for the tools that bundle a function
+ * themselves (the bench, infra/tools/measure-bundle.ts), so their bundles are the deployed ones. The caller adds
+ * entryPoints and outfile (`index.mjs` for ESM, as NodejsFunction names it).
+ */
+export function esbuildOptions(bundleAwsSdk: boolean): BuildOptions {
+  const options = bundlingOptions(bundleAwsSdk);
+  return {
+    bundle: true,
+    platform: 'node',
+    format: options.format === OutputFormat.ESM ? 'esm' : 'cjs',
+    ...(options.target ? { target: options.target } : {}),
+    minify: options.minify ?? false,
+    sourcemap: options.sourceMap ?? false,
+    sourcesContent: options.sourcesContent ?? true,
+    // NodejsFunction's default externals: none with the SDK bundled, the runtime's @aws-sdk/* without.
+    external: options.externalModules ?? (options.bundleAwsSDK ? [] : ['@aws-sdk/*']),
+    ...(options.mainFields ? { mainFields: options.mainFields } : {}),
+    ...(options.banner ? { banner: { js: options.banner } } : {}),
+    absWorkingDir: PROJECT_ROOT,
   };
 }
 

@@ -14,7 +14,8 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { functionEntry, PROJECT_ROOT, REQUIRE_SHIM } from '../constructs/broker-function.js';
+import { summarize } from '../../bench/lib/stats.js';
+import { esbuildOptions, functionEntry, PROJECT_ROOT } from '../constructs/broker-function.js';
 
 const name = process.argv[2] ?? 'launch';
 const runs = Number(process.argv[3] ?? 15);
@@ -33,19 +34,11 @@ async function bundle(variant: 'bundled' | 'runtime'): Promise<string> {
   const outdir = join(outRoot, `${name}-${variant}`);
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
+  // The stack's own options: the SDK inside the bundle, or left to the runtime (`@aws-sdk/*` external).
   await build({
+    ...esbuildOptions(variant === 'bundled'),
     entryPoints: [functionEntry(name)],
     outfile: join(outdir, 'index.mjs'),
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    mainFields: ['module', 'main'],
-    banner: { js: REQUIRE_SHIM },
-    external: variant === 'runtime' ? ['@aws-sdk/*'] : [],
     logLevel: 'error',
   });
   return outdir;
@@ -67,11 +60,6 @@ function measureImport(file: string): number {
   });
   return Number(out);
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
 
 const variants = ['bundled', 'runtime'] as const;
 const files = new Map<string, string>();
@@ -99,15 +87,18 @@ const results: Figures[] = variants.map((variant) => {
 });
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
-const summary = results.map((r) => ({
-  variant: r.variant === 'bundled' ? 'SDK bundled' : 'runtime SDK (external)',
-  bundle: kb(r.bytes),
-  gzip: kb(r.gzipBytes),
-  sourceMap: kb(r.mapBytes),
-  importMedianMs: median(r.importMs).toFixed(0),
-  importMinMs: Math.min(...r.importMs).toFixed(0),
-  importMaxMs: Math.max(...r.importMs).toFixed(0),
-}));
+const summary = results.map((r) => {
+  const imports = summarize(r.importMs);
+  return {
+    variant: r.variant === 'bundled' ? 'SDK bundled' : 'runtime SDK (external)',
+    bundle: kb(r.bytes),
+    gzip: kb(r.gzipBytes),
+    sourceMap: kb(r.mapBytes),
+    importMedianMs: imports.median.toFixed(0),
+    importMinMs: imports.min.toFixed(0),
+    importMaxMs: imports.max.toFixed(0),
+  };
+});
 console.log(
   `function: ${name}, node ${process.version}, ${runs} cold imports each, NODE_OPTIONS=${process.env.MEASURE_NODE_OPTIONS ?? ''}`,
 );
