@@ -22,15 +22,13 @@ export interface SimInfo {
   username: string;
   password: string;
   certPem: string;
-  fingerprint256: string;
   /** A device that takes KVM sessions. */
   kvmDevice: string;
-  deviceCount: number;
 }
 
 export type SimCommand =
   | { id: number; cmd: 'counters' }
-  | { id: number; cmd: 'faults'; control: FaultControl; only?: number };
+  | { id: number; cmd: 'faults'; control: FaultControl };
 
 const specs = JSON.parse(process.env.SIM_HOST_SPECS ?? '[]') as SimSpec[];
 const sims: DsviewSimulator[] = [];
@@ -46,17 +44,13 @@ const info: SimInfo[] = sims.map((sim) => ({
   username: sim.username,
   password: sim.password,
   certPem: sim.certPem,
-  fingerprint256: sim.fingerprint256,
   kvmDevice: kvmDeviceOf(sim) ?? '',
-  deviceCount: sim.devices.length,
 }));
 process.on('message', (message: SimCommand) => {
   if (message.cmd === 'counters') {
     process.send?.({ id: message.id, result: sims.map((sim) => ({ ...sim.counters })) });
   } else if (message.cmd === 'faults') {
-    sims.forEach((sim, index) => {
-      if (message.only === undefined || message.only === index) sim.applyFaults(message.control);
-    });
+    for (const sim of sims) sim.applyFaults(message.control);
     process.send?.({ id: message.id, result: true });
   }
 });

@@ -1,4 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FaultControl, SimulatorCounters } from '../../test/simulators/dsview/simulator.js';
 import type { BenchContext } from './context.js';
@@ -6,11 +6,11 @@ import type { SimInfo, SimSpec } from './sim-host.js';
 
 export interface SimHost {
   sims: SimInfo[];
-  child: ChildProcess;
   counters(): Promise<SimulatorCounters[]>;
   /** Counters summed over every simulator in the host. */
   total(): Promise<SimulatorCounters>;
-  faults(control: FaultControl, only?: number): Promise<void>;
+  /** Applies `control` to every simulator in the host. */
+  faults(control: FaultControl): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,7 +68,6 @@ export async function startSimHost(ctx: BenchContext, specs: SimSpec[]): Promise
   const counters = () => call<SimulatorCounters[]>({ cmd: 'counters' });
   return {
     sims,
-    child,
     counters,
     async total() {
       const all = await counters();
@@ -78,8 +77,8 @@ export async function startSimHost(ctx: BenchContext, specs: SimSpec[]): Promise
       }
       return sum;
     },
-    async faults(control, only) {
-      await call({ cmd: 'faults', control, ...(only === undefined ? {} : { only }) });
+    async faults(control) {
+      await call({ cmd: 'faults', control });
     },
     close,
   };
