@@ -7,7 +7,11 @@ import { routeList } from '../../functions/routes.js';
 import { SCHEDULED_SYNC_EVENT } from '../../infra/constructs/schedule.js';
 import { createTableInput, TABLE_KEYS } from '../../shared/store/table-schema.js';
 import {
+  functionEnv,
+  functionId,
   functionIds,
+  functionProps,
+  integrationUriOf,
   permissionsOfRole,
   resourcesOf,
   roleOf,
@@ -39,13 +43,6 @@ const FUNCTIONS = [
   'inventory-sync',
   'authorizer',
 ];
-
-const id = (name: string) => {
-  const found = ids.get(name);
-  if (!found) throw new Error(`no function ${name}`);
-  return found;
-};
-const props = (logicalId: string) => s.json.Resources[logicalId]?.Properties ?? {};
 
 describe('functions', () => {
   it('has one function per action, plus the deploy-time key initialiser', () => {
@@ -80,7 +77,7 @@ describe('functions', () => {
 
   it('broker functions get the Powertools settings and the table; health and openapi only Powertools', () => {
     for (const name of FUNCTIONS) {
-      const env = (props(id(name)).Environment as { Variables: Record<string, unknown> }).Variables;
+      const env = functionEnv(s, name);
       expect(env.POWERTOOLS_SERVICE_NAME, name).toBe('console-launch-broker');
       expect(env.POWERTOOLS_LOG_LEVEL, name).toBe('INFO');
       if (name === 'health' || name === 'openapi') {
@@ -97,11 +94,10 @@ describe('functions', () => {
 
   it('API functions answer within API Gateway’s 30 s; the launch function’s appliance timeout is at most 15 s', () => {
     for (const name of FUNCTIONS.filter((n) => n !== 'inventory-sync')) {
-      expect(props(id(name)).Timeout as number, name).toBeLessThan(30);
+      expect(functionProps(s, name).Timeout as number, name).toBeLessThan(30);
     }
-    const launchEnv = (props(id('launch')).Environment as { Variables: Record<string, string> }).Variables;
-    expect(Number(launchEnv.APPLIANCE_REQUEST_TIMEOUT_MS)).toBeLessThanOrEqual(15_000);
-    expect(props(id('inventory-sync')).Timeout).toBe(300);
+    expect(Number(functionEnv(s, 'launch').APPLIANCE_REQUEST_TIMEOUT_MS)).toBeLessThanOrEqual(15_000);
+    expect(functionProps(s, 'inventory-sync').Timeout).toBe(300);
   });
 });
 
@@ -117,16 +113,16 @@ describe('api', () => {
     );
   }
 
-  function functionOfRoute(route: { Properties?: Record<string, unknown> }): string {
-    const target = JSON.stringify(route.Properties?.Target);
-    const integrationId = /"(ApiHttpApi[A-Za-z0-9]+)"/.exec(target)?.[1];
-    const uri = JSON.stringify(props(integrationId ?? '').IntegrationUri);
+  /** The broker function the route with this key invokes. */
+  function functionOfRoute(key: string): string {
+    const uri = integrationUriOf(s, key);
     const fn = [...ids.entries()].find(([, logicalId]) => uri.includes(`"${logicalId}"`));
     return fn?.[0] ?? 'none';
   }
 
   it('invokes functions directly: no alias, no provisioned concurrency unless configured', () => {
     expect(resourcesOf(s, 'AWS::Lambda::Alias')).toEqual([]);
+    expect(JSON.stringify(s.json)).not.toContain('ProvisionedConcurrencyConfig');
   });
 
   it('is an HTTP API with one route per contract route, each to the function the route table names', () => {
@@ -134,10 +130,10 @@ describe('api', () => {
     const byKey = routes();
     expect([...byKey.keys()].sort()).toEqual(routeList.map(routeKey).sort());
     for (const route of routeList) {
-      expect(functionOfRoute(byKey.get(routeKey(route))!), routeKey(route)).toBe(route.function);
+      expect(functionOfRoute(routeKey(route)), routeKey(route)).toBe(route.function);
     }
-    expect(functionOfRoute(byKey.get('GET /launch/{token}')!)).toBe('launch');
-    expect(functionOfRoute(byKey.get('HEAD /launch/{token}')!)).toBe('launch-head');
+    expect(functionOfRoute('GET /launch/{token}')).toBe('launch');
+    expect(functionOfRoute('HEAD /launch/{token}')).toBe('launch-head');
   });
 
   it('the API key authorizer guards every route with a scope and none of /launch, /health, /openapi.json', () => {
@@ -171,7 +167,7 @@ describe('api', () => {
     const uri = JSON.stringify(
       resourcesOf(s, 'AWS::ApiGatewayV2::Authorizer')[0]?.[1].Properties?.AuthorizerUri,
     );
-    expect(uri).toContain(id('authorizer'));
+    expect(uri).toContain(functionId(s, 'authorizer'));
   });
 
   it('the stage throttles and writes JSON access logs without the path (it holds link tokens)', () => {
@@ -281,11 +277,11 @@ describe('iam', () => {
   it.each(Object.keys(EXPECTED))('%s has exactly its permissions', (name) => {
     const sorted = (record: Record<string, string[]>) =>
       Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
-    expect(permissionsOfRole(s, roleOf(s, id(name)))).toEqual(sorted(EXPECTED[name]!));
+    expect(permissionsOfRole(s, roleOf(s, functionId(s, name)))).toEqual(sorted(EXPECTED[name]!));
   });
 
   it('the launch function cannot list or write secrets, scan the table or write the appliance registry', () => {
-    const permissions = permissionsOfRole(s, roleOf(s, id('launch')));
+    const permissions = permissionsOfRole(s, roleOf(s, functionId(s, 'launch')));
     const actions = Object.keys(permissions);
     expect(actions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([
       'secretsmanager:GetSecretValue',
@@ -303,7 +299,7 @@ describe('iam', () => {
 
   it('no broker role has a wildcard action, a Scan, or an unconditioned table grant', () => {
     for (const name of FUNCTIONS) {
-      for (const statement of statementsOfRole(s, roleOf(s, id(name)))) {
+      for (const statement of statementsOfRole(s, roleOf(s, functionId(s, name)))) {
         const actions = [statement.Action].flat();
         expect(
           actions.some((action) => action.includes('*')),
@@ -330,10 +326,8 @@ describe('iam', () => {
   });
 
   it('the key initialiser may read and write only the keys secret', () => {
-    const initRole = resourcesOf(s, 'AWS::IAM::Role').find(([logicalId]) =>
-      logicalId.startsWith('SecretsKeysInit'),
-    )?.[0];
-    const permissions = permissionsOfRole(s, initRole!);
+    const { id: initRole } = single(s, 'AWS::IAM::Role', 'SecretsKeysInit');
+    const permissions = permissionsOfRole(s, initRole);
     expect(permissions['secretsmanager:GetSecretValue']).toEqual(['keys-secret']);
     expect(permissions['secretsmanager:PutSecretValue']).toEqual(['keys-secret']);
     expect(Object.keys(permissions).filter((action) => action.startsWith('secretsmanager:'))).toHaveLength(2);
@@ -382,7 +376,7 @@ describe('schedule', () => {
       ScheduleExpression: 'rate(15 minutes)',
       State: 'ENABLED',
       Target: {
-        Arn: { 'Fn::GetAtt': [id('inventory-sync'), 'Arn'] },
+        Arn: { 'Fn::GetAtt': [functionId(s, 'inventory-sync'), 'Arn'] },
         Input: JSON.stringify(SCHEDULED_SYNC_EVENT),
         RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
         DeadLetterConfig: {
@@ -398,15 +392,13 @@ describe('schedule', () => {
   });
 
   it('the scheduler role may invoke the sync function (no version wildcard) and send to the DLQ, nothing else', () => {
-    const roleId = resourcesOf(s, 'AWS::IAM::Role').find(([logicalId]) =>
-      logicalId.startsWith('ScheduleRole'),
-    )![0];
+    const { id: roleId } = single(s, 'AWS::IAM::Role', 'ScheduleRole');
     const statements = statementsOfRole(s, roleId);
     expect(statements).toHaveLength(2);
     expect(statements).toContainEqual(
       expect.objectContaining({
         Action: 'lambda:InvokeFunction',
-        Resource: { 'Fn::GetAtt': [id('inventory-sync'), 'Arn'] },
+        Resource: { 'Fn::GetAtt': [functionId(s, 'inventory-sync'), 'Arn'] },
       }),
     );
     expect(permissionsOfRole(s, roleId)['sqs:SendMessage']).toEqual(['dead-letter-queue']);
@@ -448,14 +440,14 @@ describe('observability', () => {
       ExtendedStatistic: 'p99',
       Threshold: 5000,
     });
-    expect(alarm?.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: id('launch') } }]);
+    expect(alarm?.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: functionId(s, 'launch') } }]);
   });
 
   it('alarms on errors of every appliance-facing function, sync failures, undelivered syncs and throttles', () => {
     for (const name of ['login', 'devices', 'ticket', 'links-create', 'launch']) {
       const [alarm] = byDescription(new RegExp(`^${name}: invocations failed`));
       expect(alarm, name).toMatchObject({ MetricName: 'Errors', Statistic: 'Sum' });
-      expect(alarm?.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: id(name) } }]);
+      expect(alarm?.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: functionId(s, name) } }]);
     }
     expect(byDescription(/^The inventory sync failed/)[0]).toMatchObject({ MetricName: 'Errors' });
     expect(byDescription(/dead-letter queue not empty/)[0]).toMatchObject({

@@ -1,18 +1,17 @@
-import { App, type Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createApp } from '../../infra/app.js';
 import { type DeployConfigInput, parseDeployConfig } from '../../infra/config.js';
 
-/** A synthesized stack: the app (for cdk-nag), the stack and its template. */
+/** A synthesized stack: the app (for cdk-nag) and the stack's template. */
 export interface Synthesized {
   app: App;
-  stack: Stack;
   template: Template;
   /** The raw template, for walking resources. */
   json: { Resources: Record<string, Resource>; Outputs?: Record<string, { Value: unknown }> };
 }
 
-export interface Resource {
+interface Resource {
   Type: string;
   Properties?: Record<string, unknown>;
   [key: string]: unknown;
@@ -32,7 +31,7 @@ export function synth(input: DeployConfigInput = {}): Synthesized {
   const { stack } = createApp(parseDeployConfig(input), app);
   const assembly = app.synth();
   const json = assembly.getStackByName(stack.stackName).template as Synthesized['json'];
-  const result = { app, stack, template: Template.fromJSON(json), json };
+  const result = { app, template: Template.fromJSON(json), json };
   cache.set(key, result);
   return result;
 }
@@ -50,6 +49,40 @@ export function functionIds(s: Synthesized): Map<string, string> {
     if (match?.[1]) ids.set(match[1], id);
   }
   return ids;
+}
+
+/** The logical id of a broker function's Lambda (`functions/<name>.ts`); throws if the stack has none. */
+export function functionId(s: Synthesized, name: string): string {
+  const id = functionIds(s).get(name);
+  if (!id) throw new Error(`no function ${name}`);
+  return id;
+}
+
+/** The properties of a broker function's Lambda. */
+export function functionProps(s: Synthesized, name: string): Record<string, unknown> {
+  return s.json.Resources[functionId(s, name)]?.Properties ?? {};
+}
+
+/** The environment variables of a broker function's Lambda. */
+export function functionEnv(s: Synthesized, name: string): Record<string, unknown> {
+  return (functionProps(s, name).Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/**
+ * The integration URI, as JSON text, behind the HTTP API route with this key (`GET /launch/{token}`): it names
+ * the function (or alias) the route invokes. Throws if the route or its integration is missing.
+ */
+export function integrationUriOf(s: Synthesized, routeKey: string): string {
+  const route = resourcesOf(s, 'AWS::ApiGatewayV2::Route').find(
+    ([, resource]) => resource.Properties?.RouteKey === routeKey,
+  );
+  if (!route) throw new Error(`no route ${routeKey}`);
+  const integrationId = /"(ApiHttpApi[A-Za-z0-9]+)"/.exec(JSON.stringify(route[1].Properties?.Target))?.[1];
+  const integration = integrationId ? s.json.Resources[integrationId] : undefined;
+  if (integration?.Type !== 'AWS::ApiGatewayV2::Integration') {
+    throw new Error(`route ${routeKey} has no integration`);
+  }
+  return JSON.stringify(integration.Properties?.IntegrationUri);
 }
 
 /** The role logical id of a Lambda. */

@@ -4,7 +4,11 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Network } from '../../infra/constructs/network.js';
 import {
+  functionEnv,
+  functionId,
   functionIds,
+  functionProps,
+  integrationUriOf,
   permissionsOfRole,
   resourcesOf,
   roleOf,
@@ -45,12 +49,10 @@ beforeAll(() => {
   ids = functionIds(s);
 }, 120_000);
 
-const fn = (name: string) => s.json.Resources[ids.get(name)!]?.Properties ?? {};
-
 describe('VPC placement', () => {
   it('puts exactly the appliance-facing functions in the configured subnets and security groups', () => {
     for (const [name] of ids) {
-      const config = fn(name).VpcConfig;
+      const config = functionProps(s, name).VpcConfig;
       if (APPLIANCE_FACING.includes(name)) {
         expect(config, name).toEqual({ SubnetIds: VPC.subnetIds, SecurityGroupIds: VPC.securityGroupIds });
       } else {
@@ -112,8 +114,7 @@ describe('custom domain', () => {
     });
     s.template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
     for (const name of ['launch', 'links-create', 'ticket']) {
-      const env = (fn(name).Environment as { Variables: Record<string, unknown> }).Variables;
-      expect(env.PUBLIC_BASE_URL, name).toBe('https://launch.example.com');
+      expect(functionEnv(s, name).PUBLIC_BASE_URL, name).toBe('https://launch.example.com');
     }
     expect(s.json.Outputs?.PublicBaseUrl?.Value).toBe('https://launch.example.com');
     expect(s.json.Outputs?.CustomDomainTarget).toBeDefined();
@@ -144,13 +145,13 @@ describe('other options', () => {
     expect(key.Properties.EnableKeyRotation).toBe(true);
     const { resource: table } = single(s, 'AWS::DynamoDB::GlobalTable');
     expect(JSON.stringify(table.Properties?.Replicas)).toContain(keyId);
-    const launch = permissionsOfRole(s, roleOf(s, ids.get('launch')!));
+    const launch = permissionsOfRole(s, roleOf(s, functionId(s, 'launch')));
     expect(launch['kms:Decrypt']).toEqual(['table-key']);
     expect(launch['kms:GenerateDataKey']).toEqual(['table-key']);
-    const head = permissionsOfRole(s, roleOf(s, ids.get('launch-head')!));
+    const head = permissionsOfRole(s, roleOf(s, functionId(s, 'launch-head')));
     expect(head['kms:Decrypt']).toEqual(['table-key']);
     expect(head['kms:GenerateDataKey']).toBeUndefined();
-    expect(permissionsOfRole(s, roleOf(s, ids.get('health')!))['kms:Decrypt']).toBeUndefined();
+    expect(permissionsOfRole(s, roleOf(s, functionId(s, 'health')))['kms:Decrypt']).toBeUndefined();
   });
 
   it('deletionProtection false: the table can be deleted with the stack', () => {
@@ -174,17 +175,10 @@ describe('other options', () => {
     const [aliasId, alias] = aliases[0]!;
     expect(alias.Properties).toMatchObject({
       Name: 'live',
-      FunctionName: { Ref: ids.get('launch') },
+      FunctionName: { Ref: functionId(s, 'launch') },
       ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 2 },
     });
-    const launchRoute = resourcesOf(s, 'AWS::ApiGatewayV2::Route').find(
-      ([, route]) => route.Properties?.RouteKey === 'GET /launch/{token}',
-    )!;
-    const integrationId = /"(ApiHttpApi[A-Za-z0-9]+)"/.exec(
-      JSON.stringify(launchRoute[1].Properties?.Target),
-    )?.[1];
-    const uri = JSON.stringify(s.json.Resources[integrationId ?? '']?.Properties?.IntegrationUri);
-    expect(uri).toContain(`"${aliasId}"`);
+    expect(integrationUriOf(s, 'GET /launch/{token}')).toContain(`"${aliasId}"`);
     // API Gateway may invoke the alias.
     expect(
       resourcesOf(s, 'AWS::Lambda::Permission').some(([, permission]) =>
