@@ -1,5 +1,6 @@
 import type { BenchCase } from '../lib/context.js';
-import { LATENCY_MS, singleAppliance } from '../lib/single.js';
+import { LATENCY_MS } from '../lib/setup.js';
+import { singleAppliance } from '../lib/single.js';
 import { alternate } from '../lib/stats.js';
 import { pairedRow, ratioAtMost } from '../lib/table.js';
 

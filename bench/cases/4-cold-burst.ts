@@ -5,17 +5,17 @@ import { pairedRow, row } from '../lib/table.js';
 const BURST = 100;
 
 /**
- * 100 concurrent cold clicks spread over four processes sharing one DynamoDB table: the appliance has forgotten
+ * BURST concurrent cold clicks spread over FLEET_SIZE processes sharing one DynamoDB table: the appliance has forgotten
  * the session every process holds, so each process learns it from a refused createTicket and the processes must
  * agree on one new login (the DynamoDB lease). Repeated a few rounds.
  */
 export const coldBurst: BenchCase = {
   id: 4,
-  title: '100 concurrent cold clicks across 4 processes',
+  title: `${BURST} concurrent cold clicks across ${FLEET_SIZE} processes`,
   async run(ctx) {
     const rounds = ctx.quick ? 2 : 5;
     const f = await fleet(ctx);
-    const links = await Promise.all(Array.from({ length: 4 }, (_, i) => f.createLink(i % FLEET_SIZE)));
+    const links = await Promise.all(Array.from({ length: FLEET_SIZE }, (_, i) => f.createLink(i)));
     let errors = 0;
     const burst = async (into: number[]) => {
       const results = await Promise.all(
@@ -39,7 +39,7 @@ export const coldBurst: BenchCase = {
     ctx.samples['4.cold-burst'] = { loginsPerRound, errors };
     const worst = Math.max(...loginsPerRound);
     const failed = errors ? ` (${errors} not 302)` : '';
-    const label = `${BURST} concurrent cold clicks (appliance forgot the session) over 4 processes, ${rounds} rounds`;
+    const label = `${BURST} concurrent cold clicks (appliance forgot the session) over ${FLEET_SIZE} processes, ${rounds} rounds`;
     return [
       row(4, {
         id: 'cold-burst-logins',

@@ -6,13 +6,13 @@ import { pairedRow, row } from '../lib/table.js';
 const CONCURRENCY = 32;
 
 /**
- * Many warm clicks across four processes, alternating chunks with the same number of direct createTicket calls
+ * Many warm clicks across FLEET_SIZE processes, alternating chunks with the same number of direct createTicket calls
  * at the same concurrency (the appliance floor): appliance logins over the fleet's whole life, throughput, and
  * CPU per click as the broker processes themselves report it.
  */
 export const warmThroughput: BenchCase = {
   id: 5,
-  title: 'warm clicks across 4 processes',
+  title: `warm clicks across ${FLEET_SIZE} processes`,
   async run(ctx) {
     const total = ctx.quick ? 1_000 : 10_000;
     const rounds = ctx.quick ? 2 : 4;
@@ -67,7 +67,7 @@ export const warmThroughput: BenchCase = {
       errors,
       simCounters: counters,
     };
-    const label = `${clicks.toLocaleString('en-US')} warm clicks, 4 processes, concurrency ${CONCURRENCY}`;
+    const label = `${clicks.toLocaleString('en-US')} warm clicks, ${FLEET_SIZE} processes, concurrency ${CONCURRENCY}`;
     const failed = errors ? ` (${errors} not 302)` : '';
     return [
       row(5, {

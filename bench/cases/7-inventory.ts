@@ -2,7 +2,7 @@ import { DsviewClient } from '../../shared/appliances/dsview/client.js';
 import type { ApplianceSession } from '../../shared/appliances/types.js';
 import { startInProcessBroker } from '../lib/broker.js';
 import type { BenchCase } from '../lib/context.js';
-import { applianceFor } from '../lib/setup.js';
+import { applianceFor, LATENCY_MS } from '../lib/setup.js';
 import { startSimHost } from '../lib/sims.js';
 import { alternate, pool, time } from '../lib/stats.js';
 import { pairedRow, row } from '../lib/table.js';
@@ -35,7 +35,7 @@ export const inventory: BenchCase = {
     const host = await startSimHost(
       ctx,
       Array.from({ length: appliances }, (_, i) => ({
-        latencyMs: 40,
+        latencyMs: LATENCY_MS,
         deviceCount: perAppliance,
         seed: `inv-${i}`,
       })),

@@ -7,7 +7,7 @@ import { ensureKeys } from '../../infra/local/runtime.js';
 import { type BrokerProcess, spawnBroker } from '../../test/support/processes.js';
 import { directClient } from './appliance.js';
 import type { BenchContext } from './context.js';
-import { applianceFor, BENCH_BROKER_ENV } from './setup.js';
+import { applianceFor, BENCH_BROKER_ENV, LATENCY_MS } from './setup.js';
 import { type SimHost, startSimHost } from './sims.js';
 
 /** A broker process of the fleet. */
@@ -16,7 +16,7 @@ export interface BrokerChild extends BrokerProcess {
   cpuMs(): Promise<number>;
 }
 
-/** Cases 4 and 5: FLEET_SIZE `npm start` processes sharing one DynamoDB table, one simulated appliance. */
+/** Cases 4 and 5: FLEET_SIZE `npm start` processes sharing one DynamoDB table, one simulated appliance at LATENCY_MS. */
 export interface Fleet {
   host: SimHost;
   brokers: BrokerChild[];
@@ -69,7 +69,7 @@ export function fleet(ctx: BenchContext): Promise<Fleet> {
 }
 
 async function startFleet(ctx: BenchContext): Promise<Fleet> {
-  const host = await startSimHost(ctx, [{ latencyMs: 40 }]);
+  const host = await startSimHost(ctx, [{ latencyMs: LATENCY_MS }]);
   const sim = host.sims[0]!;
   const dir = await mkdtemp(join(tmpdir(), 'clb-bench-'));
   ctx.defer(() => rm(dir, { recursive: true, force: true }));
@@ -98,7 +98,7 @@ async function startFleet(ctx: BenchContext): Promise<Fleet> {
   ctx.defer(() => Promise.all(brokers.map((b) => b.stop(8_000))));
   // One at a time: several tsx compilations at once on two cores only make each slower.
   for (let i = 0; i < FLEET_SIZE; i++) brokers.push(await startBroker(env));
-  // Each process syncs the inventory at start (6 filtered listings); wait until all four did.
+  // Each process syncs the inventory at start (6 filtered listings); wait until all of them did.
   const deadline = Date.now() + 30_000;
   while ((await host.total()).deviceLists < FLEET_SIZE * 6 && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -6,6 +6,9 @@ import type { ConfigFile } from '../../shared/config/file.js';
 import type { SimDevice } from '../../test/simulators/dsview/inventory.js';
 import type { SimInfo } from './sim-host.js';
 
+/** The delay the simulated appliances add to every answer (their network latency) in cases 1-5 and 7. */
+export const LATENCY_MS = 40;
+
 /** Settings every bench broker runs with: no client rate limit, since the bench is one client. */
 export const BENCH_BROKER_ENV = {
   CLIENT_RATE_LIMIT_PER_MINUTE: '100000000',

@@ -1,10 +1,10 @@
 import { directClient } from './appliance.js';
 import { BENCH_PRINCIPAL, type InProcessBroker, startInProcessBroker } from './broker.js';
 import type { BenchContext } from './context.js';
-import { applianceFor } from './setup.js';
+import { applianceFor, LATENCY_MS } from './setup.js';
 import { type SimHost, startSimHost } from './sims.js';
 
-/** Cases 1-3: one simulated appliance at 40 ms, the in-process broker, a launch link and a direct client. */
+/** Cases 1-3: one simulated appliance at LATENCY_MS, the in-process broker, a launch link and a direct client. */
 export interface SingleApplianceFixture {
   host: SimHost;
   local: InProcessBroker;
@@ -12,8 +12,6 @@ export interface SingleApplianceFixture {
   linkPath: string;
   deviceId: string;
 }
-
-export const LATENCY_MS = 40;
 
 export function singleAppliance(ctx: BenchContext): Promise<SingleApplianceFixture> {
   let fixture = ctx.shared.get('single') as Promise<SingleApplianceFixture> | undefined;
