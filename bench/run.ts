@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --compare bench/results/<file>.json] [-- --only 1,2]`: every case, one Markdown
  * table whose last column is measured ÷ baseline (both measured in this run), plus the table and raw samples
- * as JSON under bench/results/.
+ * as JSON under bench/results/. `--compare` takes a run of the same mode (quick or full) and adds the change in
+ * each row's ratio.
  */
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'ConsoleLaunchBrokerBench';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
