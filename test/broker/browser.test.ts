@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestBroker, type TestBroker } from '../support/broker.js';
+import { newLink, startTestBroker, type TestBroker } from '../support/broker.js';
 
 /**
  * A real browser follows an e-mailed launch link: Debian's Chromium (Playwright's own browser download does
@@ -60,12 +60,7 @@ describe('a real browser', () => {
       const broker = t!;
       const device = broker.sim.devices.find((d) => d.device_name === 'rack12-web01 KVM');
       if (!device) throw new Error('the simulator has no rack12-web01 KVM');
-      const created = await broker.call('POST', '/v1/links', {
-        key: broker.keys.operator,
-        body: { applianceId: 'lab', deviceId: device.id, viewerType: 'KVM', singleUse: true },
-      });
-      expect(created.status).toBe(201);
-      const linkUrl: string = created.json.url;
+      const { url: linkUrl } = await newLink(broker, { deviceId: device.id, singleUse: true });
 
       const page = await context!.newPage();
       const redirects: number[] = [];
