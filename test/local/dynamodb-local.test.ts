@@ -123,7 +123,8 @@ describe('startDynamoDbLocal', () => {
       client2.destroy();
       await second.stop();
     }
-  });
+    // Two JVM starts and stops: ~12 s alone, past the default 30 s on a loaded machine (as store-outage's).
+  }, 60_000);
 
   it('explains how to install Java when it is missing', async () => {
     await expect(startDynamoDbLocal({ javaCommand: join(dataDir, 'no-such-java') })).rejects.toThrow(
