@@ -228,7 +228,7 @@ function captureOutput(sink: string[]): () => void {
 }
 
 /** A response as the tests read it: headers flattened to strings, the body as text and, if it parses, as JSON. */
-export function toCallResult(
+function toCallResult(
   status: number,
   headers: Record<string, string | string[] | undefined>,
   text: string,
@@ -321,12 +321,7 @@ export function mintTicket(
  * The wall clock moved forward by whatever the test stepped: give `now` to `startTestBroker`, then `advance`
  * past a link expiry or a login-failure hold instead of sleeping through it (load cannot end a hold early).
  */
-export interface SteppableClock {
-  now: Clock;
-  advance(ms: number): void;
-}
-
-export function steppableClock(): SteppableClock {
+export function steppableClock(): { now: Clock; advance(ms: number): void } {
   let offset = 0;
   return {
     now: () => Date.now() + offset,
