@@ -124,6 +124,18 @@ export class SessionManager {
     this.options.onEvent?.({ type: 'invalidated', applianceId });
   }
 
+  /**
+   * Forgets the appliance's session everywhere this process can reach: memory, the stored session and the
+   * login lease with any refused-login hold, so the next login uses the stored address and credentials.
+   */
+  async forget(applianceId: string): Promise<void> {
+    const { store } = this.options;
+    this.memory.delete(applianceId);
+    const stored = await store.read(applianceId);
+    if (stored) await store.deleteIf(applianceId, stored.userSessionId);
+    await store.clearLease(applianceId);
+  }
+
   /** Drops every in-memory session (tests, and the local runtime when an appliance is re-registered). */
   clearMemory(): void {
     this.memory.clear();

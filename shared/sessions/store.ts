@@ -117,6 +117,13 @@ export class SessionStore {
     }
   }
 
+  /** Deletes the login lease whoever holds it, ending a refused-login hold (the credentials changed). */
+  async clearLease(applianceId: string): Promise<void> {
+    await storeCall('clear the login lease', () =>
+      this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: leaseKey(applianceId) })),
+    );
+  }
+
   /** Releases the lease; with a failure, holds it for `holdMs` so others fail fast instead of retrying. */
   async releaseLease(applianceId: string, owner: string, failure?: { value: LoginFailure; holdMs: number }) {
     const command = failure
