@@ -48,6 +48,10 @@ export interface BrokerDependencies {
   clock?: Clock;
   dynamodb?: DynamoDBClient;
   secretsManager?: SecretsManagerClient;
+  /** The base of launch link URLs (no trailing slash); by default PUBLIC_BASE_URL (process.env, then settings). */
+  publicBaseUrl?: () => string;
+  /** Called with each appliance's sync result; by default a log line and the sync metrics. */
+  onSyncResult?: (result: SyncResult) => void;
 }
 
 /** Wires the broker's services; loads the key secret once. */
@@ -112,11 +116,13 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     registry,
     tickets,
     audit,
-    publicBaseUrl: () => {
-      const base = process.env.PUBLIC_BASE_URL ?? settings.PUBLIC_BASE_URL;
-      if (!base) throw new Error('PUBLIC_BASE_URL is not set: launch links need a public base URL');
-      return base.replace(/\/$/, '');
-    },
+    publicBaseUrl:
+      deps.publicBaseUrl ??
+      (() => {
+        const base = process.env.PUBLIC_BASE_URL ?? settings.PUBLIC_BASE_URL;
+        if (!base) throw new Error('PUBLIC_BASE_URL is not set: launch links need a public base URL');
+        return base.replace(/\/$/, '');
+      }),
     defaultTtlSeconds: settings.LINK_DEFAULT_TTL_SECONDS,
     maxTtlSeconds: settings.LINK_MAX_TTL_SECONDS,
     warn: warnWithError,
@@ -133,7 +139,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
       clock,
       concurrency: settings.SYNC_CONCURRENCY,
       seenRefreshMs: settings.INVENTORY_SEEN_REFRESH_HOURS * 3_600_000,
-      onResult: reportSync,
+      onResult: deps.onSyncResult ?? reportSync,
     }),
   };
   return {
