@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { routeList } from '../../functions/routes.js';
 import { type Broker, createBroker, useBroker } from '../../shared/broker.js';
 import { applyConfig } from '../../shared/config/apply.js';
 import type { ConfigFile } from '../../shared/config/file.js';
+import { DEFAULT_TABLE_NAME } from '../../shared/config/settings.js';
 import { generateBrokerKeys } from '../../shared/secrets/broker-keys.js';
 import { SecretStore } from '../../shared/secrets/store.js';
 import { applyEnv, localAwsEnv } from './aws-env.js';
@@ -12,7 +14,7 @@ import { handlers } from './handlers.js';
 import { startSecretsEndpoint } from './secrets-endpoint.js';
 import { LocalServer } from './server.js';
 
-export const DEFAULT_TABLE = 'console-launch-broker';
+export const DEFAULT_TABLE = DEFAULT_TABLE_NAME;
 export const KEYS_SECRET_ID = 'console-launch-broker/keys';
 
 export interface LocalBrokerOptions {
@@ -90,7 +92,10 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   }
 }
 
-/** Creates the broker's key secret on first start; an existing one (BROKER_DATA_DIR, other processes) is kept. */
-export async function ensureKeys(secretId: string): Promise<void> {
-  await new SecretStore().createJson(secretId, generateBrokerKeys());
+/**
+ * Creates the broker's key secret on first start; an existing one (BROKER_DATA_DIR, other processes) is kept.
+ * `secrets` is the endpoint's client when the environment does not point at it (the CLI).
+ */
+export async function ensureKeys(secretId: string, secrets?: SecretsManagerClient): Promise<void> {
+  await new SecretStore(secrets).createJson(secretId, generateBrokerKeys());
 }

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The table the local runtime and the CLI's `--local` use when no name is given. */
+export const DEFAULT_TABLE_NAME = 'console-launch-broker';
+
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const millis = seconds;
 
