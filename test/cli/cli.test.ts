@@ -6,8 +6,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../infra/cli/cli.js';
-import { parseOutputs, signV4 } from '../../infra/cli/stack-outputs.js';
-import { LOCAL_DEFAULTS } from '../../infra/cli/target.js';
+import { LOCAL_DEFAULTS, resolveTarget } from '../../infra/cli/target.js';
 import { DEFAULT_TABLE, KEYS_SECRET_ID } from '../../infra/local/runtime.js';
 import { settingsSchema } from '../../shared/config/settings.js';
 import { openViewer, startTestBroker, type TestBroker } from '../support/broker.js';
@@ -211,12 +210,31 @@ describe('help and usage', () => {
     expect(down.stderr).toMatch(/cannot reach the local runtime .*local engines/);
   });
 
-  it('uses the same local defaults as `npm start`', () => {
+  it('uses the same local defaults as `npm start`', async () => {
     expect(LOCAL_DEFAULTS.tableName).toBe(DEFAULT_TABLE);
     expect(LOCAL_DEFAULTS.keysSecretId).toBe(KEYS_SECRET_ID);
     expect(LOCAL_DEFAULTS.applianceSecretPrefix).toBe(
       settingsSchema.shape.APPLIANCE_SECRET_PREFIX.parse(undefined),
     );
+    // What `--local` resolves to: npm start's table, key secret and address (PORT, unless PUBLIC_BASE_URL).
+    const resolve = async (env: Record<string, string>) => {
+      const target = await resolveTarget({ local: true }, env);
+      target.dynamodb.destroy();
+      target.secretsManager.destroy();
+      return target;
+    };
+    expect(await resolve({})).toMatchObject({
+      kind: 'local',
+      tableName: DEFAULT_TABLE,
+      keysSecretId: KEYS_SECRET_ID,
+      applianceSecretPrefix: settingsSchema.shape.APPLIANCE_SECRET_PREFIX.parse(undefined),
+      publicBaseUrl: 'http://127.0.0.1:3000',
+    });
+    expect((await resolve({ PORT: '4100' })).publicBaseUrl).toBe('http://127.0.0.1:4100');
+    const base = 'https://broker.example';
+    expect((await resolve({ PORT: '4100', PUBLIC_BASE_URL: base })).publicBaseUrl).toBe(base);
+    expect((await resolve({ BROKER_TABLE_NAME: 'a', TABLE_NAME: 'b' })).tableName).toBe('a');
+    await expect(resolve({ PORT: 'http' })).rejects.toThrow(/PORT: "http" is not a port number/);
   });
 });
 
@@ -651,7 +669,8 @@ describe('AWS target through --stack', () => {
           )
             .map(
               ([k, v]) =>
-                `<member><Description>d &amp; e</Description><OutputKey>${k}</OutputKey><OutputValue>${v}</OutputValue></member>`,
+                // Values XML-escaped (a `/` as `&#47;`): the CLI must read them decoded.
+                `<member><Description>d &amp; e</Description><OutputKey>${k}</OutputKey><OutputValue>${v.replaceAll('/', '&#47;')}</OutputValue></member>`,
             )
             .join('')}</Outputs></member></Stacks></DescribeStacksResult></DescribeStacksResponse>`,
         );
@@ -660,57 +679,42 @@ describe('AWS target through --stack', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+    // The SDK's CloudFormation client finds the stand-in as it finds the local engines: through the process
+    // environment, as an operator's AWS_ENDPOINT_URL_CLOUDFORMATION would point it elsewhere.
+    process.env.AWS_ENDPOINT_URL_CLOUDFORMATION = endpoint;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => {
+    delete process.env.AWS_ENDPOINT_URL_CLOUDFORMATION;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   it('reads table, secrets and public URL from the stack outputs', async () => {
-    // The AWS clients find the local engines through AWS_ENDPOINT_URL_* (set by the test support), as in CI.
-    const env = { AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint };
-    const listed = await runRaw(['appliances', 'list', '--stack', 'broker-prod', '--region', 'eu-west-1'], {
-      env,
-    });
+    // The AWS clients find the local engines and the stand-in through AWS_ENDPOINT_URL_* in the process
+    // environment (set by the test support and above), as the SDK does for an operator.
+    const listed = await runRaw(['appliances', 'list', '--stack', 'broker-prod', '--region', 'eu-west-1']);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.stdout).toMatch(/^lab +MP1000/m);
+    // One signed DescribeStacks query call (the SDK orders the parameters and signs a few more headers).
     const request = requests.at(-1)!;
-    expect(request.body).toBe('Action=DescribeStacks&StackName=broker-prod&Version=2010-05-15');
+    expect(Object.fromEntries(new URLSearchParams(request.body))).toEqual({
+      Action: 'DescribeStacks',
+      StackName: 'broker-prod',
+      Version: '2010-05-15',
+    });
     expect(String(request.headers.authorization)).toMatch(
-      /^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/eu-west-1\/cloudformation\/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=[0-9a-f]{64}$/,
+      /^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/eu-west-1\/cloudformation\/aws4_request, SignedHeaders=([a-z0-9-]+;)*content-type;([a-z0-9-]+;)*host;([a-z0-9-]+;)*x-amz-date(;[a-z0-9-]+)*, Signature=[0-9a-f]{64}$/,
     );
     const kvm = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
     const link = await runRaw(
       ['links', 'create', '--appliance', 'lab', '--device', kvm, '--viewer', 'KVM', '--stack', 'broker-prod'],
-      { env: { ...env, BROKER_STACK: 'ignored' } },
+      { env: { BROKER_STACK: 'ignored' } },
     );
     expect(link.code, link.stderr).toBe(0);
     expect(link.stdout.startsWith(`${t.url}/launch/`)).toBe(true);
-    const missing = await runRaw(['appliances', 'list'], { env: { ...env, BROKER_STACK: 'broker-test' } });
+    const missing = await runRaw(['appliances', 'list'], { env: { BROKER_STACK: 'broker-test' } });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(
       'console-launch-broker: --stack broker-test: Stack with id broker-test does not exist\n',
     );
-  });
-
-  it('signs with SigV4 (the AWS test suite’s get-vanilla vector) and parses outputs', () => {
-    const headers = signV4({
-      method: 'GET',
-      url: new URL('https://example.amazonaws.com/'),
-      headers: {},
-      body: '',
-      region: 'us-east-1',
-      service: 'service',
-      credentials: {
-        accessKeyId: 'AKIDEXAMPLE',
-        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
-      },
-      date: new Date('2015-08-30T12:36:00Z'),
-    });
-    expect(headers.authorization).toBe(
-      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
-    );
-    expect(
-      parseOutputs(
-        '<Outputs><member><OutputKey>A</OutputKey><OutputValue>x&amp;y&#47;z</OutputValue></member></Outputs>',
-      ),
-    ).toEqual({ A: 'x&y/z' });
   });
 });
