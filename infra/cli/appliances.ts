@@ -2,27 +2,38 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { connect, type PeerCertificate } from 'node:tls';
 import { DsviewClient } from '../../shared/appliances/dsview/client.js';
+import { ApplianceCredentialsMissingError } from '../../shared/appliances/errors.js';
 import { normalizeFingerprint } from '../../shared/appliances/https-pool.js';
 import { type Appliance, PLATFORMS, type TlsTrust } from '../../shared/appliances/types.js';
 import type { Broker } from '../../shared/broker.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { applianceSchema, credentialsSchema, idSchema, tlsSchema } from '../../shared/registry/schemas.js';
-import { SessionStore } from '../../shared/sessions/store.js';
 import {
   CliError,
   flag,
+  inWords,
+  JSON_OPTION,
   type OptionSpecs,
   type ParsedArgs,
   positionalArgs,
+  printRows,
   required,
   str,
-  table,
   UsageError,
 } from './args.js';
 import type { CliCommand } from './cli.js';
 import { readSecret } from './secret-input.js';
+import { SETTING_DEFAULTS } from './target.js';
 
-const JSON_OPTION: OptionSpecs = { json: { type: 'boolean', description: 'print JSON instead of a table' } };
+/**
+ * How soon running broker processes use changed credentials or a changed record: the CLI drops the stored
+ * session and any refused-login hold, but warm functions keep what they read for SECRETS_CACHE_SECONDS (and
+ * the record for REGISTRY_CACHE_SECONDS).
+ */
+const SECRET_PICKUP = `within ${inWords(SETTING_DEFAULTS.SECRETS_CACHE_SECONDS)} (the functions' secret cache)`;
+const RECORD_PICKUP = `within ${inWords(
+  Math.max(SETTING_DEFAULTS.SECRETS_CACHE_SECONDS, SETTING_DEFAULTS.REGISTRY_CACHE_SECONDS),
+)} (the functions' registry and secret caches)`;
 
 const TLS_OPTIONS: OptionSpecs = {
   'tls-ca-file': {
@@ -73,11 +84,12 @@ const add: CliCommand = {
       throw new CliError(`appliance "${id}" already exists; pass --replace to update it, or remove it first`);
     }
     const password = await readSecret(context.io, `Password for ${username} on ${appliance.baseUrl}: `);
-    await broker.registry.put(appliance, parse(credentialsSchema, { username, password }));
-    if (existing) await forgetSession(broker, id);
+    await broker.registry.put(appliance, credentialsSchema.parse({ username, password }));
+    if (existing) await broker.sessions.forget(id);
     context.out(
       `${existing ? 'updated' : 'added'} appliance ${id} (${appliance.platform} ${appliance.firmwareVersion} at ${appliance.baseUrl}, TLS ${tlsLabel(appliance.tls)})`,
     );
+    if (existing) context.err(`running broker processes use the change ${RECORD_PICKUP}`);
     context.err(`check it with: appliances test ${id}`);
     return 0;
   },
@@ -98,17 +110,15 @@ const setPassword: CliCommand = {
   details: PASSWORD_HELP,
   async run(context, args) {
     const [id] = positionalArgs(args, this, 2) as [string];
-    parse(idSchema, id);
+    idSchema.parse(id);
     const broker = await context.broker();
     const appliance = await broker.registry.get(id);
-    const username =
-      str(args.values, 'username') ??
-      (await broker.registry.credentials(id, { forceFetch: true }).catch(() => undefined))?.username;
+    const username = str(args.values, 'username') ?? (await storedUsername(broker, id));
     if (!username) throw new UsageError(`--username is required: appliance ${id} has no stored user name`);
     const password = await readSecret(context.io, `New password for ${username} on ${appliance.baseUrl}: `);
-    await broker.registry.put(appliance, parse(credentialsSchema, { username, password }));
-    await forgetSession(broker, id);
-    context.out(`stored new credentials for appliance ${id}; the next request logs in with them`);
+    await broker.registry.put(appliance, credentialsSchema.parse({ username, password }));
+    await broker.sessions.forget(id);
+    context.out(`stored new credentials for appliance ${id}; broker logins use them ${SECRET_PICKUP}`);
     return 0;
   },
 };
@@ -120,21 +130,12 @@ const list: CliCommand = {
   options: JSON_OPTION,
   async run(context, args) {
     positionalArgs(args, this, 2);
-    const appliances = await (await context.broker()).registry.list();
-    if (flag(args.values, 'json')) {
-      context.out(JSON.stringify(appliances, null, 2));
-      return 0;
-    }
-    if (!appliances.length) {
-      context.err('no appliances registered');
-      return 0;
-    }
-    context.out(
-      table(
-        ['ID', 'PLATFORM', 'FIRMWARE', 'BASE URL', 'TLS', 'NAME'],
-        appliances.map((a) => [a.id, a.platform, a.firmwareVersion, a.baseUrl, tlsLabel(a.tls), a.name]),
-      ),
-    );
+    printRows(context, await (await context.broker()).registry.list(), {
+      json: flag(args.values, 'json'),
+      empty: 'no appliances registered',
+      header: ['ID', 'PLATFORM', 'FIRMWARE', 'BASE URL', 'TLS', 'NAME'],
+      row: (a) => [a.id, a.platform, a.firmwareVersion, a.baseUrl, tlsLabel(a.tls), a.name],
+    });
     return 0;
   },
 };
@@ -147,11 +148,11 @@ const remove: CliCommand = {
   options: {},
   async run(context, args) {
     const [id] = positionalArgs(args, this, 2) as [string];
-    parse(idSchema, id);
+    idSchema.parse(id);
     const broker = await context.broker();
     await broker.registry.get(id);
     await broker.registry.remove(id);
-    await forgetSession(broker, id);
+    await broker.sessions.forget(id);
     const devices = await broker.inventory.store.devicesOf(id);
     if (devices.length) {
       await broker.inventory.store.write(
@@ -176,7 +177,7 @@ const test: CliCommand = {
 is printed even when the trust check fails, so it can be compared and pinned with --tls-fingerprint.`,
   async run(context, args) {
     const [id] = positionalArgs(args, this, 2) as [string];
-    parse(idSchema, id);
+    idSchema.parse(id);
     const json = flag(args.values, 'json');
     const broker = await context.broker();
     const appliance = await broker.registry.get(id);
@@ -269,20 +270,16 @@ async function applianceFromFlags(
   } else {
     tls = { insecure: true };
   }
-  const appliance = parse(applianceSchema, {
+  // A schema failure becomes a usage error naming the flag (see `zodMessage` in cli.ts).
+  const appliance = applianceSchema.parse({
     id,
     name,
     baseUrl,
     platform,
     firmwareVersion,
-    tls: parse(tlsSchema, tls),
+    tls: tlsSchema.parse(tls),
   }) as Appliance;
-  return { appliance, username: parse(credentialsSchema.shape.username, username) };
-}
-
-/** Parses with a shared schema; a failure becomes a usage error naming the flag (see `zodMessage`). */
-function parse<T>(schema: { parse(value: unknown): T }, value: unknown): T {
-  return schema.parse(value);
+  return { appliance, username: credentialsSchema.shape.username.parse(username) };
 }
 
 async function findAppliance(broker: Broker, id: string): Promise<Appliance | undefined> {
@@ -294,11 +291,23 @@ async function findAppliance(broker: Broker, id: string): Promise<Appliance | un
   }
 }
 
-/** Drops the stored appliance session, so the next request logs in with the new address or credentials. */
-async function forgetSession(broker: Broker, id: string): Promise<void> {
-  const sessions = new SessionStore(broker.table, async () => broker.keys.sessionKey, broker.clock);
-  const session = await sessions.read(id).catch(() => undefined);
-  if (session) await sessions.deleteIf(id, session.userSessionId);
+/** The stored user name, or undefined when the appliance has no stored credentials (other failures surface). */
+async function storedUsername(broker: Broker, id: string): Promise<string | undefined> {
+  try {
+    return (await broker.registry.credentials(id, { forceFetch: true })).username;
+  } catch (error) {
+    if (error instanceof ApplianceCredentialsMissingError) return undefined;
+    throw error;
+  }
+}
+
+/** Fails naming `option` when any of `ids` is not a registered appliance. */
+export async function requireRegistered(broker: Broker, ids: string[], option: string): Promise<void> {
+  const registered = new Set((await broker.registry.list()).map((a) => a.id));
+  const unknown = ids.filter((id) => !registered.has(id));
+  if (unknown.length) {
+    throw new CliError(`${option}: no appliance ${unknown.join(', ')} is registered (see appliances list)`);
+  }
 }
 
 function tlsLabel(tls: TlsTrust): string {

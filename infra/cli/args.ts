@@ -15,7 +15,7 @@ export interface CliIo {
   env: Record<string, string | undefined>;
 }
 
-export interface OptionSpec {
+interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
   multiple?: boolean;
@@ -148,6 +148,38 @@ export function formatOptions(options: OptionSpecs): string {
   });
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
   return rows.map(([left, text]) => `  ${left.padEnd(width)}${text}`).join('\n');
+}
+
+/** `--json` of the list, test and sync commands. */
+export const JSON_OPTION: OptionSpecs = {
+  json: { type: 'boolean', description: 'print JSON instead of a table' },
+};
+
+/**
+ * What a list command prints: the items as JSON with `--json`, else a table (columns `header`, one `row` per
+ * item), or `empty` on stderr when there are none.
+ */
+export function printRows<T>(
+  output: { out(text: string): void; err(text: string): void },
+  items: T[],
+  options: { json: boolean; empty: string; header: string[]; row: (item: T) => string[] },
+): void {
+  if (options.json) output.out(JSON.stringify(items, null, 2));
+  else if (!items.length) output.err(options.empty);
+  else output.out(table(options.header, items.map(options.row)));
+}
+
+/** Seconds in words for messages and help: 300 → `5 minutes`, 604800 → `7 days`, 90 → `90 seconds`. */
+export function inWords(seconds: number): string {
+  const units: [string, number][] = [
+    ['day', 86_400],
+    ['hour', 3_600],
+    ['minute', 60],
+    ['second', 1],
+  ];
+  const [unit, size] = units.find(([, size]) => seconds % size === 0) ?? ['second', 1];
+  const count = seconds / size;
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
 }
 
 /** Left-aligned columns, for the list and sync tables. */

@@ -2,7 +2,8 @@ import { clientSchema } from '../../shared/auth/clients.js';
 import { SCOPES } from '../../shared/auth/principal.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { idSchema } from '../../shared/registry/schemas.js';
-import { CliError, flag, list, positionalArgs, table, UsageError } from './args.js';
+import { requireRegistered } from './appliances.js';
+import { CliError, flag, JSON_OPTION, list, positionalArgs, printRows, UsageError } from './args.js';
 import type { CliCommand } from './cli.js';
 
 const create: CliCommand = {
@@ -43,13 +44,11 @@ HMAC of it is stored. Lost keys are replaced with --replace.`,
       appliances: [...new Set(appliances)],
     });
     const broker = await context.broker();
-    const known = new Set((await broker.registry.list()).map((a) => a.id));
-    const unknown = definition.appliances.filter((a) => a !== '*' && !known.has(a));
-    if (unknown.length) {
-      throw new CliError(
-        `--appliances: no appliance ${unknown.join(', ')} is registered (see appliances list)`,
-      );
-    }
+    await requireRegistered(
+      broker,
+      definition.appliances.filter((a) => a !== '*'),
+      '--appliances',
+    );
     const existing = (await broker.clients.list()).some((client) => client.id === id);
     if (existing && !flag(args.values, 'replace')) {
       throw new CliError(
@@ -74,24 +73,15 @@ const listCommand: CliCommand = {
   name: 'clients list',
   summary: 'list API clients (never their keys)',
   target: true,
-  options: { json: { type: 'boolean', description: 'print JSON instead of a table' } },
+  options: JSON_OPTION,
   async run(context, args) {
     positionalArgs(args, this, 2);
-    const clients = await (await context.broker()).clients.list();
-    if (flag(args.values, 'json')) {
-      context.out(JSON.stringify(clients, null, 2));
-      return 0;
-    }
-    if (!clients.length) {
-      context.err('no clients');
-      return 0;
-    }
-    context.out(
-      table(
-        ['ID', 'SCOPES', 'APPLIANCES', 'CREATED'],
-        clients.map((c) => [c.id, c.scopes.join(','), c.appliances.join(','), c.createdAt]),
-      ),
-    );
+    printRows(context, await (await context.broker()).clients.list(), {
+      json: flag(args.values, 'json'),
+      empty: 'no clients',
+      header: ['ID', 'SCOPES', 'APPLIANCES', 'CREATED'],
+      row: (c) => [c.id, c.scopes.join(','), c.appliances.join(','), c.createdAt],
+    });
     return 0;
   },
 };

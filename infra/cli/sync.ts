@@ -1,5 +1,5 @@
-import { InventorySync } from '../../shared/inventory/sync.js';
-import { CliError, flag, list, positionalArgs, table } from './args.js';
+import { requireRegistered } from './appliances.js';
+import { flag, list, positionalArgs, table } from './args.js';
 import type { CliCommand } from './cli.js';
 
 const sync: CliCommand = {
@@ -20,21 +20,9 @@ const sync: CliCommand = {
     positionalArgs(args, this, 1);
     const only = list(args.values, 'appliance');
     const broker = await context.broker();
-    const registered = new Set((await broker.registry.list()).map((a) => a.id));
-    const unknown = (only ?? []).filter((id) => !registered.has(id));
-    if (unknown.length) throw new CliError(`--appliance: no appliance ${unknown.join(', ')} is registered`);
-    // The broker's own sync reports to logs and metrics; the CLI reports to the operator instead.
-    const runner = new InventorySync({
-      registry: broker.registry,
-      connections: broker.connections,
-      sessions: broker.sessions,
-      devices: broker.devices,
-      store: broker.inventory.store,
-      clock: broker.clock,
-      concurrency: broker.settings.SYNC_CONCURRENCY,
-      seenRefreshMs: broker.settings.INVENTORY_SEEN_REFRESH_HOURS * 3_600_000,
-    });
-    const results = await runner.syncAll(only);
+    if (only) await requireRegistered(broker, only, '--appliance');
+    // The CLI's broker reports no sync results to logs or metrics (see connectBroker): the table below does.
+    const results = await broker.inventory.sync.syncAll(only);
     const failed = results.filter((r) => r.status === 'error');
     if (flag(args.values, 'json')) {
       context.out(JSON.stringify({ appliances: results }, null, 2));

@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../infra/cli/cli.js';
 import { LOCAL_DEFAULTS, resolveTarget } from '../../infra/cli/target.js';
@@ -39,23 +40,23 @@ async function cli(
   args: string[],
   options: { stdin?: string; tty?: (input: FakeTty) => void; env?: Record<string, string> } = {},
 ): Promise<Run> {
-  const target = [
-    '--local',
-    '--dynamodb-endpoint',
-    inject('dynamodbEndpoint'),
-    '--secrets-endpoint',
-    inject('secretsEndpoint'),
-    '--table',
-    t.aws.tableName,
-    '--keys-secret',
-    t.keysSecretId,
-    '--appliance-secret-prefix',
-    t.applianceSecretPrefix,
-    '--public-base-url',
-    t.url,
-  ];
-  return runRaw([...args, ...target], options);
+  return runRaw([...args, ...localTarget(), '--public-base-url', t.url], options);
 }
+
+/** The test broker's state as a `--local` target, without a public base URL. */
+const localTarget = (secretsEndpoint: string = inject('secretsEndpoint')) => [
+  '--local',
+  '--dynamodb-endpoint',
+  inject('dynamodbEndpoint'),
+  '--secrets-endpoint',
+  secretsEndpoint,
+  '--table',
+  t.aws.tableName,
+  '--keys-secret',
+  t.keysSecretId,
+  '--appliance-secret-prefix',
+  t.applianceSecretPrefix,
+];
 
 async function runRaw(
   argv: string[],
@@ -381,6 +382,93 @@ describe('appliances', () => {
     const right = await cli(['appliances', 'set-password', 'lab'], { stdin: t.sim.password });
     expect(right.code).toBe(0);
     expect((await cli(['appliances', 'test', 'lab'])).code).toBe(0);
+  });
+
+  it('set-password clears a refused-login hold, so the next login uses the new password at once', async () => {
+    passwords.add('wrong-password-2');
+    const lease = async () =>
+      (
+        await t.aws.doc.send(
+          new GetCommand({ TableName: t.aws.tableName, Key: { pk: 'SESSION#lab', sk: 'SESSION_LEASE' } }),
+        )
+      ).Item;
+    expect((await cli(['appliances', 'set-password', 'lab'], { stdin: 'wrong-password-2' })).code).toBe(0);
+    // A broker login with the wrong password is refused and holds further logins (LOGIN_FAILURE_HOLD_SECONDS).
+    const refused = await cli(['sync', '--appliance', 'lab']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^lab +error .*login was refused with HTTP 401/m);
+    expect(JSON.parse(String((await lease())?.failure))).toMatchObject({ kind: 'auth', status: 401 });
+
+    const right = await cli(['appliances', 'set-password', 'lab'], { stdin: t.sim.password });
+    expect(right.code, right.stderr).toBe(0);
+    expect(right.stdout).toBe(
+      "stored new credentials for appliance lab; broker logins use them within 5 minutes (the functions' secret cache)\n",
+    );
+    expect(await lease()).toBeUndefined();
+    const synced = await cli(['sync', '--appliance', 'lab']);
+    expect(synced.code, synced.stdout).toBe(0);
+  });
+
+  it('set-password asks for --username only when no credentials are stored; other failures surface', async () => {
+    const added = await cli(['appliances', 'add', 'nocreds', ...addFlags(), '--tls-insecure'], {
+      stdin: 'pw-1',
+    });
+    expect(added.code, added.stderr).toBe(0);
+    await t.aws.secrets.send(
+      new DeleteSecretCommand({
+        SecretId: `${t.applianceSecretPrefix}nocreds`,
+        ForceDeleteWithoutRecovery: true,
+      }),
+    );
+    const missing = await cli(['appliances', 'set-password', 'nocreds'], { stdin: 'pw-2' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--username is required: appliance nocreds has no stored user name/);
+
+    // A secrets endpoint that refuses to read the appliance's secret: that is what the operator is told.
+    const upstream = inject('secretsEndpoint');
+    const refusing = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', async () => {
+        if (req.headers['x-amz-target'] === 'secretsmanager.GetSecretValue' && body.includes('nocreds')) {
+          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(JSON.stringify({ __type: 'AccessDeniedException', message: 'not allowed' }));
+          return;
+        }
+        const headers = Object.fromEntries(
+          Object.entries(req.headers).flatMap(([name, value]) =>
+            ['host', 'connection', 'content-length'].includes(name) ? [] : [[name, String(value)]],
+          ),
+        );
+        const answer = await fetch(new URL(req.url ?? '/', upstream), {
+          method: req.method ?? 'POST',
+          headers,
+          body,
+        });
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'text/plain' });
+        res.end(Buffer.from(await answer.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = refusing.address();
+      const endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const denied = await runRaw(['appliances', 'set-password', 'nocreds', ...localTarget(endpoint)], {
+        stdin: 'pw-3',
+      });
+      expect(denied.code).toBe(1);
+      expect(denied.stderr).toMatch(/secret store unavailable/);
+      expect(denied.stderr).not.toMatch(/--username/);
+    } finally {
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    }
+    const given = await cli(['appliances', 'set-password', 'nocreds', '--username', 'admin'], {
+      stdin: 'pw-4',
+    });
+    expect(given.code, given.stderr).toBe(0);
+    expect((await cli(['appliances', 'remove', 'nocreds'])).code).toBe(0);
   });
 });
 
