@@ -1,7 +1,7 @@
 import { ZodError } from 'zod';
 import { ApplianceError } from '../../shared/appliances/errors.js';
 import type { Broker } from '../../shared/broker.js';
-import { BrokerError, InvalidInputError, NotFoundError } from '../../shared/errors.js';
+import { BrokerError, InvalidInputError } from '../../shared/errors.js';
 import { applianceCommands } from './appliances.js';
 import {
   CliError,
@@ -19,7 +19,7 @@ import { localCommands } from './local.js';
 import { syncCommands } from './sync.js';
 import { connectBroker, describeAwsError, resolveTarget, TARGET_OPTIONS, type Target } from './target.js';
 
-export const PROGRAM = 'console-launch-broker';
+const PROGRAM = 'console-launch-broker';
 
 /** What a command runs with: the streams, and the broker on the chosen target (opened on first use). */
 export interface CliContext {
@@ -210,14 +210,13 @@ function describeFailure(error: unknown, command: CliCommand | undefined): [numb
   if (error instanceof InvalidInputError) {
     return [2, error.fields.map((f) => `${FIELD_FLAGS[f.field] ?? f.field}: ${f.message}`).join('; ')];
   }
-  if (error instanceof NotFoundError) return [1, error.message];
   if (error instanceof ApplianceError || error instanceof BrokerError) return [1, error.message];
   const where = command ? `${command.name}: ` : '';
   return [1, `${where}${describeAwsError(error)}`];
 }
 
 /** A zod failure as `--flag: message`, for input the CLI validates with the shared schemas. */
-export function zodMessage(error: ZodError): string {
+function zodMessage(error: ZodError): string {
   return error.issues
     .map((issue) => {
       const last = [...issue.path].reverse().find((part) => typeof part === 'string');

@@ -9,12 +9,12 @@ import {
 import type { Principal } from '../../shared/auth/principal.js';
 import type { Broker } from '../../shared/broker.js';
 import { NotFoundError } from '../../shared/errors.js';
-import { LinkService } from '../../shared/links/link-service.js';
-import { CliError, flag, positionalArgs, required, str, UsageError, type Values } from './args.js';
-import type { CliCommand, CliContext } from './cli.js';
+import { CliError, flag, inWords, positionalArgs, required, str, UsageError, type Values } from './args.js';
+import type { CliCommand } from './cli.js';
+import { LOCAL_DEFAULTS, linkBaseUrl, SETTING_DEFAULTS } from './target.js';
 
 /** Links the CLI creates are recorded as created by this principal; an admin API key can revoke them. */
-export const CLI_PRINCIPAL: Principal = { clientId: 'operator-cli', scopes: ['admin'], appliances: ['*'] };
+const CLI_PRINCIPAL: Principal = { clientId: 'operator-cli', scopes: ['admin'], appliances: ['*'] };
 
 const create: CliCommand = {
   name: 'links create',
@@ -37,13 +37,17 @@ const create: CliCommand = {
     ttl: {
       type: 'string',
       value: '<duration>',
-      description: 'lifetime: seconds or 30m, 12h, 7d (default 24h; capped by LINK_MAX_TTL_SECONDS)',
+      description: `lifetime: seconds or 30m, 12h, 7d (default LINK_DEFAULT_TTL_SECONDS, ${inWords(
+        SETTING_DEFAULTS.LINK_DEFAULT_TTL_SECONDS,
+      )}; more than LINK_MAX_TTL_SECONDS, ${inWords(SETTING_DEFAULTS.LINK_MAX_TTL_SECONDS)}, is refused)`,
     },
     'single-use': { type: 'boolean', description: 'the link works for one click only' },
     json: { type: 'boolean', description: 'print {id, url, expiresAt, singleUse} as JSON' },
   },
   details: `The URL goes to stdout alone (URL=$(… links create …) works); the link id and expiry go to stderr.
-The base of the URL is --public-base-url (AWS: the stack's PublicBaseUrl; local: ${'http://127.0.0.1:3000'}).`,
+The base of the URL is --public-base-url, else the stack's PublicBaseUrl output (--stack), else PUBLIC_BASE_URL;
+with --local, else http://127.0.0.1:$PORT (where \`npm start\` listens; PORT default ${LOCAL_DEFAULTS.port}).
+LINK_DEFAULT_TTL_SECONDS and LINK_MAX_TTL_SECONDS come from the environment when set, as for the functions.`,
   async run(context, args) {
     positionalArgs(args, this, 2);
     const { values } = args;
@@ -57,10 +61,11 @@ The base of the URL is --public-base-url (AWS: the stack's PublicBaseUrl; local:
       throw new UsageError(`--mouse-mode: must be one of ${MOUSE_MODES.join(', ')}`);
     }
     const ttlSeconds = parseDuration(str(values, 'ttl'));
-    const service = await linkService(context);
+    // No base URL is a usage error: say so before anything is written.
+    linkBaseUrl(await context.target());
     const broker = await context.broker();
     const deviceId = await resolveDevice(broker, applianceId, deviceArg);
-    const link = await service.create(CLI_PRINCIPAL, {
+    const link = await broker.links.create(CLI_PRINCIPAL, {
       applianceId,
       deviceId,
       viewerType,
@@ -89,38 +94,13 @@ const revoke: CliCommand = {
   options: {},
   async run(context, args) {
     const [id] = positionalArgs(args, this, 2) as [string];
-    const service = await linkService(context);
-    await service.revoke(CLI_PRINCIPAL, id);
+    await (await context.broker()).links.revoke(CLI_PRINCIPAL, id);
     context.out(`revoked link ${id}`);
     return 0;
   },
 };
 
 export const linkCommands: CliCommand[] = [create, revoke];
-
-/** The broker's link service with the target's public base URL (not this process's environment). */
-async function linkService(context: CliContext): Promise<LinkService> {
-  const target = await context.target();
-  const broker = await context.broker();
-  return new LinkService({
-    table: broker.table,
-    clock: broker.clock,
-    registry: broker.registry,
-    tickets: broker.tickets,
-    audit: broker.audit,
-    publicBaseUrl: () => {
-      if (!target.publicBaseUrl) {
-        throw new UsageError(
-          'no public base URL for the link: pass --public-base-url, --stack or set PUBLIC_BASE_URL',
-        );
-      }
-      return target.publicBaseUrl.replace(/\/$/, '');
-    },
-    defaultTtlSeconds: broker.settings.LINK_DEFAULT_TTL_SECONDS,
-    maxTtlSeconds: broker.settings.LINK_MAX_TTL_SECONDS,
-    warn: () => undefined,
-  });
-}
 
 /** A device id as given, or the id of the one device with exactly that name (synced inventory, else live). */
 async function resolveDevice(broker: Broker, applianceId: string, device: string): Promise<string> {
@@ -155,7 +135,7 @@ function oneOf(
 }
 
 /** `3600`, `90s`, `30m`, `12h`, `7d` → seconds; undefined when absent. */
-export function parseDuration(text: string | undefined): number | undefined {
+function parseDuration(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const match = /^(\d+)\s*([smhd]?)$/i.exec(text.trim());
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86_400 }[match?.[2]?.toLowerCase() ?? ''];

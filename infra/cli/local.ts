@@ -29,9 +29,10 @@ const engines: CliCommand = {
     },
   },
   details: `\`npm start\` otherwise starts private engines that nothing else can reach. With these running:
-  BROKER_DYNAMODB_ENDPOINT=http://127.0.0.1:8000 BROKER_SECRETS_ENDPOINT=http://127.0.0.1:8001 npm start
+  BROKER_DYNAMODB_ENDPOINT=${LOCAL_DEFAULTS.dynamodbEndpoint} BROKER_SECRETS_ENDPOINT=${LOCAL_DEFAULTS.secretsEndpoint} npm start
   npm run cli -- appliances list --local
-Runs in the foreground until Ctrl-C. Needs Java 17+ (DynamoDB Local).`,
+On other ports, use the two endpoints it prints (for npm start, and for the CLI as the same variables or as
+--dynamodb-endpoint/--secrets-endpoint). Runs in the foreground until Ctrl-C. Needs Java 17+ (DynamoDB Local).`,
   async run(context, args) {
     positionalArgs(args, this, 2);
     const dataDir = str(args.values, 'data-dir');

@@ -237,6 +237,14 @@ describe('help and usage', () => {
     expect((await resolve({ BROKER_TABLE_NAME: 'a', TABLE_NAME: 'b' })).tableName).toBe('a');
     await expect(resolve({ PORT: 'http' })).rejects.toThrow(/PORT: "http" is not a port number/);
   });
+
+  it('says in help what --ttl and the link base URL default to', async () => {
+    const help = (await runRaw(['links', 'create', '--help'])).stdout;
+    expect(help).toMatch(
+      /default LINK_DEFAULT_TTL_SECONDS, 1 day; more than LINK_MAX_TTL_SECONDS, 7 days, is refused/,
+    );
+    expect(help).toMatch(/with --local, else http:\/\/127\.0\.0\.1:\$PORT/);
+  });
 });
 
 describe('appliances', () => {
@@ -578,6 +586,34 @@ describe('links', () => {
     expect(click.status).toBe(302);
     expect(click.headers.location).toMatch(new RegExp(`^${t.sim.url}/`));
     expect(await openViewer(click.headers.location!)).toBe(200);
+  });
+
+  it('with --local and no --public-base-url, builds the URL on PORT (where npm start listens)', async () => {
+    const created = await runRaw(
+      ['links', 'create', '--appliance', 'lab', '--device', kvm(), '--viewer', 'KVM', ...localTarget()],
+      { env: { PORT: '4555' } },
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/^http:\/\/127\.0\.0\.1:4555\/launch\/[A-Za-z0-9_-]{32}\n$/);
+    // In AWS without a stack, PUBLIC_BASE_URL or the flag, no link is written: the CLI says what to pass.
+    const aws = await runRaw([
+      'links',
+      'create',
+      '--appliance',
+      'lab',
+      '--device',
+      kvm(),
+      '--viewer',
+      'KVM',
+      '--table',
+      t.aws.tableName,
+      '--keys-secret',
+      t.keysSecretId,
+      '--appliance-secret-prefix',
+      t.applianceSecretPrefix,
+    ]);
+    expect(aws.code).toBe(2);
+    expect(aws.stderr).toMatch(/no public base URL for the link: pass --public-base-url/);
   });
 
   it('finds a device by name, honours --single-use and --ttl, and revokes', async () => {
