@@ -106,6 +106,29 @@ const addFlags = (baseUrl = t.sim.url) => [
   t.sim.username,
 ];
 
+/** `extra`, preceded by each of the `defaults` flags it does not set itself. */
+const withDefaults = (defaults: Record<string, string>, extra: string[]) => [
+  ...Object.entries(defaults).flatMap(([name, value]) => (extra.includes(name) ? [] : [name, value])),
+  ...extra,
+];
+
+/** `clients create <id>`, admin on every appliance unless `extra` sets --scopes or --appliances. */
+const clientArgs = (id: string, ...extra: string[]) => [
+  'clients',
+  'create',
+  id,
+  ...withDefaults({ '--scopes': 'admin', '--appliances': '*' }, extra),
+];
+
+/** `links create` for `device`, KVM on `lab` unless `extra` sets --appliance or --viewer. */
+const linkArgs = (device: string, ...extra: string[]) => [
+  'links',
+  'create',
+  '--device',
+  device,
+  ...withDefaults({ '--appliance': 'lab', '--viewer': 'KVM' }, extra),
+];
+
 beforeAll(async () => {
   t = await startTestBroker({ clock: () => Date.now() + offset });
   dir = await mkdtemp(join(tmpdir(), 'cli-test-'));
@@ -482,15 +505,7 @@ describe('appliances', () => {
 
 describe('clients', () => {
   it('creates a client whose key works against the broker, lists it, revokes it', async () => {
-    const created = await cli([
-      'clients',
-      'create',
-      'ticketing',
-      '--scopes',
-      'devices:read',
-      '--appliances',
-      'lab',
-    ]);
+    const created = await cli(clientArgs('ticketing', '--scopes', 'devices:read', '--appliances', 'lab'));
     expect(created.code, created.stderr).toBe(0);
     const key = created.stdout.trim();
     expect(key).toMatch(/^clb_[A-Za-z0-9_-]{43}$/);
@@ -511,18 +526,10 @@ describe('clients', () => {
     expect(listed.stdout).not.toContain(key);
     expect((await cli(['clients', 'list', '--json'])).stdout).not.toContain('keyHash');
 
-    const dup = await cli(['clients', 'create', 'ticketing', '--scopes', 'admin', '--appliances', '*']);
+    const dup = await cli(clientArgs('ticketing'));
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/client "ticketing" already exists; pass --replace/);
-    const unknown = await cli([
-      'clients',
-      'create',
-      'other',
-      '--scopes',
-      'admin',
-      '--appliances',
-      'lab,ghost',
-    ]);
+    const unknown = await cli(clientArgs('other', '--appliances', 'lab,ghost'));
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/--appliances: no appliance ghost is registered/);
 
@@ -536,27 +543,9 @@ describe('clients', () => {
   });
 
   it('--replace rotates the key', async () => {
-    const first = await cli([
-      'clients',
-      'create',
-      'rotating',
-      '--scopes',
-      'admin',
-      '--appliances',
-      '*',
-      '--json',
-    ]);
+    const first = await cli(clientArgs('rotating', '--json'));
     const { apiKey: oldKey } = JSON.parse(first.stdout);
-    const second = await cli([
-      'clients',
-      'create',
-      'rotating',
-      '--scopes',
-      'admin',
-      '--appliances',
-      '*',
-      '--replace',
-    ]);
+    const second = await cli(clientArgs('rotating', '--replace'));
     const newKey = second.stdout.trim();
     expect(newKey).not.toBe(oldKey);
     expect((await t.call('POST', '/v1/inventory/sync', { key: newKey })).status).toBe(200);
@@ -568,16 +557,7 @@ describe('links', () => {
   const kvm = () => t.sim.devices.find((d) => d.device_name === 'rack12-web01 KVM')!.id;
 
   it('creates a link whose URL redirects to the appliance viewer', async () => {
-    const created = await cli([
-      'links',
-      'create',
-      '--appliance',
-      'lab',
-      '--device',
-      kvm(),
-      '--viewer',
-      'kvm',
-    ]);
+    const created = await cli(linkArgs(kvm(), '--viewer', 'kvm'));
     expect(created.code, created.stderr).toBe(0);
     const url = created.stdout.trim();
     expect(url).toMatch(new RegExp(`^${t.url}/launch/[A-Za-z0-9_-]{32}$`));
@@ -589,22 +569,12 @@ describe('links', () => {
   });
 
   it('with --local and no --public-base-url, builds the URL on PORT (where npm start listens)', async () => {
-    const created = await runRaw(
-      ['links', 'create', '--appliance', 'lab', '--device', kvm(), '--viewer', 'KVM', ...localTarget()],
-      { env: { PORT: '4555' } },
-    );
+    const created = await runRaw([...linkArgs(kvm()), ...localTarget()], { env: { PORT: '4555' } });
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/^http:\/\/127\.0\.0\.1:4555\/launch\/[A-Za-z0-9_-]{32}\n$/);
     // In AWS without a stack, PUBLIC_BASE_URL or the flag, no link is written: the CLI says what to pass.
     const aws = await runRaw([
-      'links',
-      'create',
-      '--appliance',
-      'lab',
-      '--device',
-      kvm(),
-      '--viewer',
-      'KVM',
+      ...linkArgs(kvm()),
       '--table',
       t.aws.tableName,
       '--keys-secret',
@@ -617,20 +587,7 @@ describe('links', () => {
   });
 
   it('finds a device by name, honours --single-use and --ttl, and revokes', async () => {
-    const created = await cli([
-      'links',
-      'create',
-      '--appliance',
-      'lab',
-      '--device',
-      'RACK12-WEB01 kvm',
-      '--viewer',
-      'KVM',
-      '--single-use',
-      '--ttl',
-      '30m',
-      '--json',
-    ]);
+    const created = await cli(linkArgs('RACK12-WEB01 kvm', '--single-use', '--ttl', '30m', '--json'));
     expect(created.code, created.stderr).toBe(0);
     const link = JSON.parse(created.stdout);
     expect(link.singleUse).toBe(true);
@@ -644,54 +601,16 @@ describe('links', () => {
   });
 
   it('rejects what a click would fail on: unknown device or appliance (1), unsupported viewer (2)', async () => {
-    const device = await cli([
-      'links',
-      'create',
-      '--appliance',
-      'lab',
-      '--device',
-      'no-such',
-      '--viewer',
-      'KVM',
-    ]);
+    const device = await cli(linkArgs('no-such'));
     expect(device.code).toBe(1);
     expect(device.stderr).toMatch(/--device: appliance lab has no device with id or name "no-such"/);
-    const appliance = await cli([
-      'links',
-      'create',
-      '--appliance',
-      'ghost',
-      '--device',
-      'x',
-      '--viewer',
-      'KVM',
-    ]);
+    const appliance = await cli(linkArgs('x', '--appliance', 'ghost'));
     expect(appliance.code).toBe(1);
     expect(appliance.stderr).toMatch(/appliance "ghost" was not found/);
-    const viewer = await cli([
-      'links',
-      'create',
-      '--appliance',
-      'lab',
-      '--device',
-      kvm(),
-      '--viewer',
-      'SERIAL',
-    ]);
+    const viewer = await cli(linkArgs(kvm(), '--viewer', 'SERIAL'));
     expect(viewer.code).toBe(2);
     expect(viewer.stderr).toMatch(/^console-launch-broker: --viewer: .*does not support viewer type SERIAL/);
-    const ttl = await cli([
-      'links',
-      'create',
-      '--appliance',
-      'lab',
-      '--device',
-      kvm(),
-      '--viewer',
-      'KVM',
-      '--ttl',
-      '30d',
-    ]);
+    const ttl = await cli(linkArgs(kvm(), '--ttl', '30d'));
     expect(ttl.code).toBe(2);
     expect(ttl.stderr).toMatch(/--ttl: must be between 1 and/);
   });
@@ -829,10 +748,7 @@ describe('AWS target through --stack', () => {
       /^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/eu-west-1\/cloudformation\/aws4_request, SignedHeaders=([a-z0-9-]+;)*content-type;([a-z0-9-]+;)*host;([a-z0-9-]+;)*x-amz-date(;[a-z0-9-]+)*, Signature=[0-9a-f]{64}$/,
     );
     const kvm = t.sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')!.id;
-    const link = await runRaw(
-      ['links', 'create', '--appliance', 'lab', '--device', kvm, '--viewer', 'KVM', '--stack', 'broker-prod'],
-      { env: { BROKER_STACK: 'ignored' } },
-    );
+    const link = await runRaw(linkArgs(kvm, '--stack', 'broker-prod'), { env: { BROKER_STACK: 'ignored' } });
     expect(link.code, link.stderr).toBe(0);
     expect(link.stdout.startsWith(`${t.url}/launch/`)).toBe(true);
     const missing = await runRaw(['appliances', 'list'], { env: { BROKER_STACK: 'broker-test' } });
