@@ -20,7 +20,7 @@ const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 
 const { startLocalBroker } = await import('../infra/local/runtime.js');
-const { startDsviewSimulator } = await import('../test/simulators/dsview/simulator.js');
+const { startDsviewSimulator } = await import('../simulators/dsview/simulator.js');
 
 const sim = await startDsviewSimulator({ latencyMs: 5, maxSessions: 8 });
 const apiKey = `soak-${randomBytes(24).toString('base64url')}`;

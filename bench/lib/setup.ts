@@ -3,7 +3,7 @@
  * import this before it sets the environment the broker modules read when they load.
  */
 import type { ConfigFile } from '../../shared/config/file.js';
-import type { SimDevice } from '../../test/simulators/dsview/inventory.js';
+import type { SimDevice } from '../../simulators/dsview/inventory.js';
 import type { SimInfo } from './sim-host.js';
 
 /** The delay the simulated appliances add to every answer (their network latency) in cases 1-5 and 7. */

@@ -2,12 +2,8 @@
  * A child process hosting simulated appliances, so the appliance side runs on its own event loop as a real
  * appliance would, apart from the broker and the load generator. Driven over IPC by `sims.ts`.
  */
-import type {
-  DsviewSimulator,
-  FaultControl,
-  SimulatorOptions,
-} from '../../test/simulators/dsview/simulator.js';
-import { startDsviewSimulator } from '../../test/simulators/dsview/simulator.js';
+import type { DsviewSimulator, FaultControl, SimulatorOptions } from '../../simulators/dsview/simulator.js';
+import { startDsviewSimulator } from '../../simulators/dsview/simulator.js';
 import { kvmDeviceOf } from './setup.js';
 
 export interface SimSpec {

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FaultControl, SimulatorCounters } from '../../test/simulators/dsview/simulator.js';
+import type { FaultControl, SimulatorCounters } from '../../simulators/dsview/simulator.js';
 import type { BenchContext } from './context.js';
 import type { SimInfo, SimSpec } from './sim-host.js';
 

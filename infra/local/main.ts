@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type ConfigFile, ConfigFileError, loadConfigFile } from '../../shared/config/file.js';
-import { startDsviewSimulator } from '../../test/simulators/dsview/simulator.js';
+import { startDsviewSimulator } from '../../simulators/dsview/simulator.js';
 import { startLocalBroker } from './runtime.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PROGRAMMATIC_NAMES, viewerTypesFor } from '../../shared/appliances/dsview/device-types.js';
-import { standardInventory, supportedViewerTypes } from '../simulators/dsview/simulator.js';
+import { standardInventory, supportedViewerTypes } from '../../simulators/dsview/simulator.js';
 
 describe('viewerTypesFor', () => {
   it.each([

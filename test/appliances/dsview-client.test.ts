@@ -28,7 +28,7 @@ import {
   standardInventory,
   startDsviewSimulator,
   supportedViewerTypes,
-} from '../simulators/dsview/simulator.js';
+} from '../../simulators/dsview/simulator.js';
 
 const APPLIANCE_ID = 'dsview-test-01';
 /** Short on purpose: every timeout test waits this long. */

@@ -4,7 +4,7 @@ import {
   generatedInventory,
   type SimDevice,
   startDsviewSimulator,
-} from '../simulators/dsview/simulator.js';
+} from '../../simulators/dsview/simulator.js';
 import { problemType, startTestBroker, type TestBroker } from '../support/broker.js';
 
 let t: TestBroker;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../shared/errors.js';
-import { type DsviewSimulator, startDsviewSimulator } from '../simulators/dsview/simulator.js';
+import { type DsviewSimulator, startDsviewSimulator } from '../../simulators/dsview/simulator.js';
 import {
   type CallResult,
   createLink as createLinkOn,

@@ -7,7 +7,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureKeys } from '../../infra/local/runtime.js';
 import type { ConfigFile } from '../../shared/config/file.js';
-import { type DsviewSimulator, startDsviewSimulator } from '../simulators/dsview/simulator.js';
+import { type DsviewSimulator, startDsviewSimulator } from '../../simulators/dsview/simulator.js';
 import { useLocalAws } from '../support/aws.js';
 import { deviceOfType, openViewer } from '../support/broker.js';
 import { type BrokerProcess, runBrokerExpectingFailure, spawnBroker } from '../support/processes.js';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type DsviewSimulator, startDsviewSimulator } from '../simulators/dsview/simulator.js';
+import { type DsviewSimulator, startDsviewSimulator } from '../../simulators/dsview/simulator.js';
 import { type LocalAws, useLocalAws } from '../support/aws.js';
 
 /**

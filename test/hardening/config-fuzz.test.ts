@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ConfigFileError, loadConfigFile, parseConfig } from '../../shared/config/file.js';
-import { defaultCertificate } from '../simulators/dsview/certificate.js';
+import { defaultCertificate } from '../../simulators/certificate.js';
 import { runBrokerExpectingFailure } from '../support/processes.js';
 import { expectPrototypesUnchanged, snapshotPrototypes } from '../support/prototype.js';
 

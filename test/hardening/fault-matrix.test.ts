@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DsviewClient } from '../../shared/appliances/dsview/client.js';
 import { PROGRAMMATIC_NAMES } from '../../shared/appliances/dsview/device-types.js';
-import type { FaultEndpoint } from '../simulators/dsview/simulator.js';
+import type { FaultEndpoint } from '../../simulators/dsview/simulator.js';
 import {
   type CallResult,
   deviceOfType,

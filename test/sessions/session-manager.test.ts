@@ -6,7 +6,7 @@ import { type Broker, createBroker } from '../../shared/broker.js';
 import { readSettings } from '../../shared/config/settings.js';
 import { type SessionEvent, SessionManager } from '../../shared/sessions/manager.js';
 import { SessionStore } from '../../shared/sessions/store.js';
-import { type DsviewSimulator, startDsviewSimulator } from '../simulators/dsview/simulator.js';
+import { type DsviewSimulator, startDsviewSimulator } from '../../simulators/dsview/simulator.js';
 import { useLocalAws } from '../support/aws.js';
 
 let sim: DsviewSimulator;

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { type ConnectionOptions, connect } from 'node:tls';
 import { Agent, fetch } from 'undici';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
-import { generateCertificate } from './dsview/certificate.js';
+import { generateCertificate } from '../../simulators/certificate.js';
 import {
   type DsviewSimulator,
   generatedInventory,
@@ -15,7 +15,7 @@ import {
   type SimulatorOptions,
   standardInventory,
   startDsviewSimulator,
-} from './dsview/simulator.js';
+} from '../../simulators/dsview/simulator.js';
 
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 afterAll(() => insecure.close());
@@ -780,17 +780,7 @@ describe('main.ts', () => {
   it('prints one ready line, serves the printed credentials, and exits 0 on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        'test/simulators/dsview/main.ts',
-        '--port',
-        '0',
-        '--username',
-        'ops',
-        '--devices',
-        '12',
-      ],
+      ['--import', 'tsx', 'simulators/main.ts', '--port', '0', '--username', 'ops', '--devices', '12'],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     onTestFinished(() => {

@@ -15,7 +15,7 @@ import {
   type DsviewSimulator,
   type SimulatorOptions,
   startDsviewSimulator,
-} from '../simulators/dsview/simulator.js';
+} from '../../simulators/dsview/simulator.js';
 import { type LocalAws, useLocalAws } from './aws.js';
 
 /** API keys of the clients every test broker has. */

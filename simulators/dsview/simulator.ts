@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { jwtVerify, SignJWT } from 'jose';
-import { certificateFingerprint256, defaultCertificate } from './certificate.js';
+import { certificateFingerprint256, defaultCertificate } from '../certificate.js';
 import {
   generatedInventory,
   type SimDevice,
@@ -13,7 +13,7 @@ import {
   type ViewerType,
 } from './inventory.js';
 
-export { type CertificatePair, certificateFingerprint256, generateCertificate } from './certificate.js';
+export { type CertificatePair, certificateFingerprint256, generateCertificate } from '../certificate.js';
 export {
   deterministicUuid,
   generatedInventory,
