@@ -4,26 +4,64 @@ import { type RouteSpec, routeList } from '../routes.js';
 
 type JsonSchema = Record<string, unknown>;
 
-const toSchema = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
-    io,
-    target: 'draft-2020-12',
-    unrepresentable: 'any',
-    reused: 'inline',
-  }) as JsonSchema;
-  return rest;
-};
+const COMPONENTS = '#/components/schemas/';
 
-const problemRef = { $ref: '#/components/schemas/Problem' };
+/**
+ * Converts zod schemas to OpenAPI 3.1 schema objects. zod puts every schema with a meta `id` in the `$defs` of
+ * the schema being converted and refers to it as `#/$defs/<id>`; inside an OpenAPI document that pointer means
+ * the document root, where nothing is. So every such definition is hoisted into `components.schemas` and its
+ * references rewritten, whatever the ids are.
+ */
+export class SchemaCollector {
+  readonly components: Record<string, JsonSchema> = {};
 
-function parameters(route: RouteSpec): JsonSchema[] {
+  convert(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+    const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+      io,
+      target: 'draft-2020-12',
+      unrepresentable: 'any',
+      reused: 'inline',
+    }) as JsonSchema;
+    return this.hoist(rest) as JsonSchema;
+  }
+
+  private hoist(node: unknown): unknown {
+    if (Array.isArray(node)) return node.map((item) => this.hoist(item));
+    if (typeof node !== 'object' || node === null) return node;
+    const { $defs, ...rest } = node as JsonSchema;
+    for (const [id, definition] of Object.entries(($defs ?? {}) as Record<string, unknown>)) {
+      this.define(id, this.hoist(definition) as JsonSchema);
+    }
+    const out: JsonSchema = {};
+    for (const [key, value] of Object.entries(rest)) {
+      out[key] =
+        key === '$ref' && typeof value === 'string' && value.startsWith('#/$defs/')
+          ? `${COMPONENTS}${value.slice('#/$defs/'.length)}`
+          : this.hoist(value);
+    }
+    return out;
+  }
+
+  private define(id: string, definition: JsonSchema): void {
+    const existing = this.components[id];
+    // One id, two shapes (say an input schema with defaults and its output): a silent overwrite would lie.
+    if (existing && JSON.stringify(existing) !== JSON.stringify(definition)) {
+      throw new Error(`OpenAPI: schema id "${id}" converts to two different shapes`);
+    }
+    this.components[id] = definition;
+  }
+}
+
+const problemRef = { $ref: `${COMPONENTS}Problem` };
+
+function parameters(route: RouteSpec, schemas: SchemaCollector): JsonSchema[] {
   const list: JsonSchema[] = [];
   for (const [where, schema] of [
     ['path', route.params],
     ['query', route.query],
   ] as const) {
     if (!schema) continue;
-    const shape = toSchema(schema, 'input') as {
+    const shape = schemas.convert(schema, 'input') as {
       properties?: Record<string, JsonSchema>;
       required?: string[];
     };
@@ -62,7 +100,7 @@ function errorResponses(route: RouteSpec): Record<string, JsonSchema> {
   return out;
 }
 
-function operation(name: string, route: RouteSpec): JsonSchema {
+function operation(name: string, route: RouteSpec, schemas: SchemaCollector): JsonSchema {
   const responses: Record<string, JsonSchema> = errorResponses(route);
   for (const response of route.responses) {
     const contentType = response.contentType ?? 'application/json';
@@ -79,7 +117,7 @@ function operation(name: string, route: RouteSpec): JsonSchema {
           }
         : {}),
       ...(response.schema
-        ? { content: { [contentType]: { schema: toSchema(response.schema, 'output') } } }
+        ? { content: { [contentType]: { schema: schemas.convert(response.schema, 'output') } } }
         : response.status === 200 && route.method !== 'HEAD'
           ? { content: { [contentType]: { schema: { type: 'object' } } } }
           : {}),
@@ -89,12 +127,12 @@ function operation(name: string, route: RouteSpec): JsonSchema {
     operationId: name,
     summary: route.summary,
     ...(route.scope ? { security: [{ apiKey: [] }], 'x-required-scope': route.scope } : { security: [] }),
-    parameters: parameters(route),
+    parameters: parameters(route, schemas),
     ...(route.body
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: toSchema(route.body, 'input') } },
+            content: { 'application/json': { schema: schemas.convert(route.body, 'input') } },
           },
         }
       : {}),
@@ -104,6 +142,9 @@ function operation(name: string, route: RouteSpec): JsonSchema {
 
 /** The OpenAPI 3.1 document of every route in the route table. */
 export function buildOpenApiDocument(): JsonSchema {
+  const schemas = new SchemaCollector();
+  // Every error response refers to Problem, which no route converts itself.
+  schemas.convert(problemSchema, 'output');
   const paths: Record<string, Record<string, JsonSchema>> = {};
   const names = new Map(routeList.map((route) => [route, route.function]));
   for (const route of routeList) {
@@ -112,6 +153,7 @@ export function buildOpenApiDocument(): JsonSchema {
     entry[route.method.toLowerCase()] = operation(
       `${names.get(route)}${route.method === 'HEAD' ? 'Head' : ''}`,
       route,
+      schemas,
     );
   }
   return {
@@ -128,7 +170,7 @@ export function buildOpenApiDocument(): JsonSchema {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <api key>' },
       },
-      schemas: { Problem: toSchema(problemSchema, 'output') },
+      schemas: schemas.components,
     },
   };
 }
