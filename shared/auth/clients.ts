@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type Clock, jitter, sleep } from '../clock.js';
 import { hmacHex, randomToken } from '../crypto/index.js';
 import { NotFoundError } from '../errors.js';
+import { LruMap } from '../limits/lru-map.js';
 import { idSchema } from '../registry/schemas.js';
 import { storeCall, type Table } from '../store/dynamo.js';
 import { type Principal, SCOPES } from './principal.js';
@@ -31,6 +32,8 @@ export interface ClientStoreOptions {
   clock: Clock;
   /** How long an authentication result is reused in this process. */
   cacheMs?: number;
+  /** How many keys' results this process remembers (default 10,000), unknown keys included. */
+  cacheEntries?: number;
 }
 
 /**
@@ -38,9 +41,12 @@ export interface ClientStoreOptions {
  * comparison happens inside DynamoDB's key match on a value the caller cannot choose to be close to another.
  */
 export class ClientStore {
-  private readonly cache = new Map<string, { principal: Principal | undefined; until: number }>();
+  /** Keyed by whatever key callers send, known or not: bounded so junk keys cannot grow the process. */
+  private readonly cache: LruMap<string, { principal: Principal | undefined; until: number }>;
 
-  constructor(private readonly options: ClientStoreOptions) {}
+  constructor(private readonly options: ClientStoreOptions) {
+    this.cache = new LruMap(options.cacheEntries ?? 10_000);
+  }
 
   /** Creates (or replaces) a client; returns the API key, which is never stored or shown again. */
   async create(definition: ClientDefinition, apiKey = `clb_${randomToken(32)}`): Promise<{ apiKey: string }> {

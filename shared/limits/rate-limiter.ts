@@ -2,6 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Clock, letQueuedRequestsLeave } from '../clock.js';
 import { RateLimitedError } from '../errors.js';
 import { storeCall, type Table } from '../store/dynamo.js';
+import { LruMap } from './lru-map.js';
 
 export interface RateLimiterOptions {
   table: Table;
@@ -10,7 +11,11 @@ export interface RateLimiterOptions {
   windowMs: number;
   /** Told when a count made beside the work could not be stored (the work was admitted anyway). */
   warn?: (message: string, error: unknown) => void;
+  /** How many subjects this process remembers (default 10,000); the least recently seen are forgotten. */
+  maxSubjects?: number;
 }
+
+const DEFAULT_MAX_SUBJECTS = 10_000;
 
 /**
  * Fixed-window counters shared by every process, in DynamoDB: one atomic `ADD` per counted event. Chosen over
@@ -19,11 +24,17 @@ export interface RateLimiterOptions {
  */
 export class RateLimiter {
   /** Subjects known to be over their limit, until the window ends: refused without a DynamoDB call. */
-  private readonly blocked = new Map<string, number>();
+  private readonly blocked: LruMap<string, number>;
   /** The count DynamoDB last returned per subject in this process, with its window. */
-  private readonly lastCount = new Map<string, { windowStart: number; count: number }>();
+  private readonly lastCount: LruMap<string, { windowStart: number; count: number }>;
 
-  constructor(private readonly options: RateLimiterOptions) {}
+  constructor(private readonly options: RateLimiterOptions) {
+    // Subjects include source addresses, which callers choose freely (IPv6): bound what one process remembers.
+    // Forgetting is safe: a forgotten subject is counted in DynamoDB before it is admitted again.
+    const capacity = options.maxSubjects ?? DEFAULT_MAX_SUBJECTS;
+    this.blocked = new LruMap(capacity);
+    this.lastCount = new LruMap(capacity);
+  }
 
   /** Counts one event for `subject`; throws `RateLimitedError` (with Retry-After) once over `limit`. */
   private async take(scope: string, subject: string, limit: number): Promise<void> {
