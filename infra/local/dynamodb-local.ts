@@ -3,7 +3,8 @@ import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -32,7 +33,9 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-const STDERR_LIMIT = 16 * 1024;
+const OUTPUT_LIMIT = 16 * 1024;
+/** The launcher that binds DynamoDB Local to loopback and ties its life to ours (see the file's comment). */
+const LOOPBACK_LAUNCHER = fileURLToPath(new URL('./LoopbackDynamoDbLocal.java', import.meta.url));
 const KILL_GRACE_MS = 3_000;
 const JAVA_MISSING_MESSAGE =
   'DynamoDB Local needs Java 17 or newer on PATH, but `java` was not found. ' +
@@ -40,7 +43,9 @@ const JAVA_MISSING_MESSAGE =
   'or `brew install openjdk@17` (macOS), then retry.';
 
 /** Starts a DynamoDB Local engine on 127.0.0.1 and resolves once it answers a real SDK call. */
-export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+  // Absolute, so the engine reads the same directory whatever working directory Java is given.
+  const opts = options.dataDir === undefined ? options : { ...options, dataDir: resolve(options.dataDir) };
   if (opts.dataDir !== undefined) await mkdir(opts.dataDir, { recursive: true });
   // A picked port can be stolen between close() and the JVM binding it, so retry with a fresh one.
   const attempts = opts.port === undefined ? 3 : 1;
@@ -48,8 +53,15 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
   for (let attempt = 0; attempt < attempts; attempt++) {
     const port = opts.port ?? (await findFreePort());
     try {
-      return await launch(port, opts);
+      return await launch(port, opts, 'loopback');
     } catch (error) {
+      if (error instanceof NoJavaCompilerError) {
+        process.stderr.write(
+          'warning: DynamoDB Local listens on all interfaces: this Java has no jdk.compiler module to run ' +
+            'the loopback launcher (a JDK, or Debian/Ubuntu openjdk-17-jre-headless, has it)\n',
+        );
+        return launch(port, opts, 'all-interfaces');
+      }
       lastError = error;
       if (!(error instanceof PortInUseError)) throw error;
     }
@@ -58,13 +70,19 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions = {}): Promi
 }
 
 class PortInUseError extends Error {}
+/** A Java runtime without the compiler module cannot run the source-file launcher. */
+class NoJavaCompilerError extends Error {}
 
-async function launch(port: number, opts: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
+async function launch(
+  port: number,
+  opts: DynamoDbLocalOptions,
+  bind: 'loopback' | 'all-interfaces',
+): Promise<DynamoDbLocal> {
   const emulatorDir = resolveEmulatorDir();
+  const jar = join(emulatorDir, 'DynamoDBLocal.jar');
   const args = [
     `-Djava.library.path=${join(emulatorDir, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    join(emulatorDir, 'DynamoDBLocal.jar'),
+    ...(bind === 'loopback' ? ['-cp', jar, LOOPBACK_LAUNCHER] : ['-jar', jar]),
     '-port',
     String(port),
     '-disableTelemetry',
@@ -73,18 +91,23 @@ async function launch(port: number, opts: DynamoDbLocalOptions): Promise<DynamoD
     ...(opts.dataDir === undefined ? ['-inMemory'] : ['-dbPath', opts.dataDir]),
   ];
   const child = spawn(opts.javaCommand ?? 'java', args, {
-    cwd: opts.dataDir ?? tmpdir(),
-    stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: tmpdir(),
+    // stdin stays open for the launcher's watchdog: it closes when this process goes, however it goes.
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
 
-  let stderrTail = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    stderrTail = (stderrTail + chunk).slice(-STDERR_LIMIT);
-  });
+  // The engine reports its own start failures (bad directory, port taken) on stdout, the JVM on stderr.
+  let outputTail = '';
+  for (const stream of [child.stdout, child.stderr]) {
+    stream?.setEncoding('utf8');
+    stream?.on('data', (chunk: string) => {
+      outputTail = (outputTail + chunk).slice(-OUTPUT_LIMIT);
+    });
+  }
+  child.stdin?.on('error', () => undefined);
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    // 'close' rather than 'exit': it fires only after stderr is drained, so the tail below is complete.
+    // 'close' rather than 'exit': it fires only after the output is drained, so the tail below is complete.
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
   const spawnFailed = new Promise<Error>((resolve) => {
@@ -103,9 +126,10 @@ async function launch(port: number, opts: DynamoDbLocalOptions): Promise<DynamoD
   const earlyFailure = Promise.race([
     spawnFailed,
     exited.then(({ code, signal }) => {
-      const tail = stderrTail.trim();
+      const tail = outputTail.trim();
       const message = `DynamoDB Local exited before it was ready (code ${code}, signal ${signal})`;
-      const full = tail ? `${message}. stderr tail:\n${tail}` : message;
+      const full = tail ? `${message}. Its output ended with:\n${tail}` : `${message} and printed nothing`;
+      if (/Module jdk\.compiler not/.test(tail)) return new NoJavaCompilerError(full);
       return /BindException|Address already in use/i.test(tail) ? new PortInUseError(full) : new Error(full);
     }),
   ]);

@@ -1,6 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
@@ -12,6 +14,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import { TABLE_KEYS } from '../../shared/store/table-schema.js';
 import { type LocalAws, useLocalAws } from '../support/aws.js';
+
+/** The local addresses (kernel hex) of every TCP socket listening on `port`, IPv4 and IPv6. */
+function listeningAddresses(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([, local, , state]) => state === '0A' && local?.endsWith(`:${hexPort}`))
+      .map(([, local]) => (local ?? '').split(':')[0] ?? ''),
+  );
+}
+
+/** 127.0.0.1, ::ffff:127.0.0.1 and ::1 as /proc/net/tcp{,6} print them. */
+const LOOPBACK_HEX = new Set([
+  '0100007F',
+  '0000000000000000FFFF00000100007F',
+  '00000000000000000000000001000000',
+]);
 
 function clientFor(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
@@ -95,36 +117,43 @@ describe('startDynamoDbLocal', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('keeps data in a dataDir across stop and start', async () => {
-    const dir = join(dataDir, 'nested', 'db');
-    const first = await startDynamoDbLocal({ dataDir: dir });
-    expect(first.endpoint).toBe(`http://127.0.0.1:${first.port}`);
-    const client = clientFor(first.endpoint);
-    try {
-      await ensureTable(client, 'persisted');
-      await DynamoDBDocumentClient.from(client).send(
-        new PutCommand({ TableName: 'persisted', Item: { pk: 'k', sk: 's', value: 'kept' } }),
-      );
-    } finally {
-      client.destroy();
-      await first.stop();
-    }
-    await expect(clientFor(first.endpoint).send(new ListTablesCommand({}))).rejects.toThrow();
+  it.each([
+    ['an absolute', () => join(dataDir, 'nested', 'db')],
+    ['a relative', () => relative(process.cwd(), join(dataDir, 'relative', 'db'))],
+  ])(
+    'keeps data in %s dataDir across stop and start',
+    async (_kind, dirFor) => {
+      const dir = dirFor();
+      const first = await startDynamoDbLocal({ dataDir: dir });
+      expect(first.endpoint).toBe(`http://127.0.0.1:${first.port}`);
+      const client = clientFor(first.endpoint);
+      try {
+        await ensureTable(client, 'persisted');
+        await DynamoDBDocumentClient.from(client).send(
+          new PutCommand({ TableName: 'persisted', Item: { pk: 'k', sk: 's', value: 'kept' } }),
+        );
+      } finally {
+        client.destroy();
+        await first.stop();
+      }
+      await expect(clientFor(first.endpoint).send(new ListTablesCommand({}))).rejects.toThrow();
 
-    const second = await startDynamoDbLocal({ dataDir: dir });
-    const client2 = clientFor(second.endpoint);
-    try {
-      await ensureTable(client2, 'persisted');
-      const { Item } = await DynamoDBDocumentClient.from(client2).send(
-        new GetCommand({ TableName: 'persisted', Key: { pk: 'k', sk: 's' } }),
-      );
-      expect(Item).toEqual({ pk: 'k', sk: 's', value: 'kept' });
-    } finally {
-      client2.destroy();
-      await second.stop();
-    }
-    // Two JVM starts and stops: ~12 s alone, past the default 30 s on a loaded machine (as store-outage's).
-  }, 60_000);
+      const second = await startDynamoDbLocal({ dataDir: dir });
+      const client2 = clientFor(second.endpoint);
+      try {
+        await ensureTable(client2, 'persisted');
+        const { Item } = await DynamoDBDocumentClient.from(client2).send(
+          new GetCommand({ TableName: 'persisted', Key: { pk: 'k', sk: 's' } }),
+        );
+        expect(Item).toEqual({ pk: 'k', sk: 's', value: 'kept' });
+      } finally {
+        client2.destroy();
+        await second.stop();
+      }
+      // Two JVM starts and stops: ~12 s alone, past the default 30 s on a loaded machine (as store-outage's).
+    },
+    60_000,
+  );
 
   it('explains how to install Java when it is missing', async () => {
     await expect(startDynamoDbLocal({ javaCommand: join(dataDir, 'no-such-java') })).rejects.toThrow(
@@ -132,10 +161,36 @@ describe('startDynamoDbLocal', () => {
     );
   });
 
-  it('reports the stderr tail when the engine exits early', async () => {
+  it('reports the output tail when the engine exits early', async () => {
     // Node rejects the JVM-style flags on stderr and exits at once: a fast, deterministic early exit.
     await expect(startDynamoDbLocal({ javaCommand: process.execPath })).rejects.toThrow(
-      /exited before it was ready \(code 9[\s\S]*stderr tail:\n.*bad option: -Djava\.library\.path/,
+      /exited before it was ready \(code 9[\s\S]*output ended with:\n.*bad option: -Djava\.library\.path/,
     );
   });
+
+  it('says why when the engine itself refuses to start (it reports on stdout)', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      await expect(startDynamoDbLocal({ port })).rejects.toThrow(/output ended with:[\s\S]*in use/i);
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
+
+  it.runIf(existsSync('/proc/net/tcp6'))(
+    'listens on loopback only',
+    async () => {
+      const engine = await startDynamoDbLocal();
+      try {
+        const addresses = listeningAddresses(engine.port);
+        expect(addresses.length).toBeGreaterThan(0);
+        for (const address of addresses) expect(LOOPBACK_HEX).toContain(address);
+      } finally {
+        await engine.stop();
+      }
+    },
+    60_000,
+  );
 });
