@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
+import { LOCAL_AWS } from './aws-env.js';
 
 export interface SecretsEndpointOptions {
   port?: number;
@@ -9,6 +10,11 @@ export interface SecretsEndpointOptions {
   dataFile?: string;
   /** Region used in ARNs when the request's SigV4 credential scope does not name one. */
   region?: string;
+  /**
+   * The only access key id answered (default: the local runtime's). Requests signed with another key are
+   * refused as an unknown client, so other local programs and their AWS profiles see no secret.
+   */
+  accessKeyId?: string;
 }
 
 export interface SecretsEndpointStats {
@@ -78,11 +84,14 @@ export async function startSecretsEndpoint(opts: SecretsEndpointOptions = {}): P
     for (const secret of parsed.secrets) secrets.set(secret.name, secret);
   }
   const stats: SecretsEndpointStats = { calls: {}, secretValueReads: {} };
+  const accessKeyId = opts.accessKeyId ?? LOCAL_AWS.credentials.accessKeyId;
+  /** The port actually bound, known once listening; the Host check compares against it. */
+  let port = 0;
 
   const persist = () => {
     if (opts.dataFile === undefined) return;
     const file: PersistedFile = { version: 1, secrets: [...secrets.values()] };
-    mkdirSync(dirname(opts.dataFile), { recursive: true });
+    mkdirSync(dirname(opts.dataFile), { recursive: true, mode: 0o700 });
     // Write-then-rename so a crash mid-write never leaves a truncated file that would fail to load.
     const tmp = `${opts.dataFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     writeFileSync(tmp, JSON.stringify(file, null, 2), { mode: 0o600 });
@@ -249,6 +258,12 @@ export async function startSecretsEndpoint(opts: SecretsEndpointOptions = {}): P
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refusal = browserRefusal(req, port);
+    if (refusal) {
+      // No Access-Control-Allow-* header ever: a web page's preflight fails and its request never leaves.
+      sendError(res, new ApiError('AccessDeniedException', refusal, 403));
+      return;
+    }
     if (req.method === 'GET' && req.url === SECRETS_STATS_PATH) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(stats));
       return;
@@ -269,6 +284,17 @@ export async function startSecretsEndpoint(opts: SecretsEndpointOptions = {}): P
       sendError(
         res,
         new ApiError('MissingAuthenticationTokenException', 'Missing Authentication Token', 403),
+      );
+      return;
+    }
+    if (accessKeyFrom(authorization) !== accessKeyId) {
+      sendError(
+        res,
+        new ApiError(
+          'UnrecognizedClientException',
+          'The security token included in the request is invalid.',
+          403,
+        ),
       );
       return;
     }
@@ -311,6 +337,7 @@ export async function startSecretsEndpoint(opts: SecretsEndpointOptions = {}): P
   });
   const address = server.address();
   if (typeof address !== 'object' || address === null) throw new Error('secrets endpoint has no address');
+  port = address.port;
 
   let stopping: Promise<void> | undefined;
   return {
@@ -337,6 +364,24 @@ function secretValue(input: Input): { secretString?: string; secretBinary?: stri
 
 function epochSeconds(): number {
   return Date.now() / 1000;
+}
+
+/**
+ * Why a request that a web page may have sent is refused, or undefined. Browsers send `Origin` with every
+ * cross-origin request and preflight; the SDK never does. A `Host` other than loopback is a DNS-rebinding page
+ * that resolved its own name to 127.0.0.1.
+ */
+function browserRefusal(req: IncomingMessage, port: number): string | undefined {
+  if (req.headers.origin !== undefined || req.method === 'OPTIONS')
+    return 'Cross-origin requests are not allowed.';
+  const host = req.headers.host;
+  if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) return 'Unexpected Host header.';
+  return undefined;
+}
+
+/** Pulls the access key id out of `Credential=AKID/20240101/us-east-1/secretsmanager/aws4_request`. */
+function accessKeyFrom(authorization: string): string | undefined {
+  return /Credential=([^/,\s]+)\//.exec(authorization)?.[1];
 }
 
 /** Pulls the region out of `Credential=AKID/20240101/us-east-1/secretsmanager/aws4_request`. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
@@ -25,6 +26,27 @@ function clientFor(endpoint: string): SecretsManagerClient {
     endpoint,
     region: 'eu-west-2',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+}
+
+/** fetch drops a caller's Host header, so a rebinding page's request is made with node:http. */
+function postWithHost(
+  endpoint: string,
+  host: string,
+  headers: Record<string, string>,
+  payload: unknown,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(endpoint, { method: 'POST', headers: { ...headers, host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(payload));
   });
 }
 
@@ -154,6 +176,98 @@ describe('secrets endpoint via the real SecretsManagerClient', () => {
       __type: 'ResourceNotFoundException',
       message: "Secrets Manager can't find the specified secret.",
     });
+  });
+});
+
+describe('secrets endpoint accepts only this broker', () => {
+  let server: SecretsEndpoint;
+  let name: string;
+  beforeAll(async () => {
+    server = await startSecretsEndpoint();
+    name = uniqueName('lockdown');
+    const client = clientFor(server.endpoint);
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: 'appliance-password' }));
+    client.destroy();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('listens on the loopback address only', () => {
+    expect(new URL(server.endpoint).hostname).toBe('127.0.0.1');
+  });
+
+  it('shows a caller signing with another access key nothing, not even the secret names', async () => {
+    const stranger = new SecretsManagerClient({
+      endpoint: server.endpoint,
+      region: 'eu-west-2',
+      credentials: { accessKeyId: 'AKIAOTHERPROGRAM', secretAccessKey: 'whatever' },
+    });
+    try {
+      for (const command of [new GetSecretValueCommand({ SecretId: name }), new ListSecretsCommand({})]) {
+        const error = await stranger.send(command as GetSecretValueCommand).then(
+          () => undefined,
+          (e: unknown) => e as { name: string; message: string },
+        );
+        expect(error?.name).toBe('UnrecognizedClientException');
+        expect(error?.message).not.toContain(name);
+      }
+    } finally {
+      stranger.destroy();
+    }
+    expect(server.stats.calls['ListSecrets'] ?? 0).toBe(0);
+  });
+
+  it('answers only the access key id it was started with', async () => {
+    const own = await startSecretsEndpoint({ accessKeyId: 'AKIABROKERONLY' });
+    const usual = clientFor(own.endpoint);
+    const broker = new SecretsManagerClient({
+      endpoint: own.endpoint,
+      region: 'eu-west-2',
+      credentials: { accessKeyId: 'AKIABROKERONLY', secretAccessKey: 'x' },
+    });
+    try {
+      await expect(usual.send(new ListSecretsCommand({}))).rejects.toMatchObject({
+        name: 'UnrecognizedClientException',
+      });
+      expect((await broker.send(new ListSecretsCommand({}))).SecretList).toEqual([]);
+    } finally {
+      usual.destroy();
+      broker.destroy();
+      await own.stop();
+    }
+  });
+
+  it("refuses a browser's CORS preflight and a cross-origin request, with no Access-Control header", async () => {
+    const signed = {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': 'secretsmanager.GetSecretValue',
+      authorization: 'AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/secretsmanager/aws4_request',
+    };
+    const preflight = await fetch(server.endpoint, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://evil.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,x-amz-target',
+      },
+    });
+    expect(preflight.status).toBe(403);
+    expect([...preflight.headers.keys()].filter((h) => h.startsWith('access-control-'))).toEqual([]);
+
+    const crossOrigin = await fetch(server.endpoint, {
+      method: 'POST',
+      headers: { ...signed, origin: 'https://evil.example' },
+      body: JSON.stringify({ SecretId: name }),
+    });
+    expect(crossOrigin.status).toBe(403);
+    expect(crossOrigin.headers.get('access-control-allow-origin')).toBeNull();
+    expect(await crossOrigin.text()).not.toContain('appliance-password');
+
+    // A DNS-rebinding page reaches 127.0.0.1 under its own name: the Host header gives it away.
+    const rebound = await postWithHost(server.endpoint, 'rebind.evil.example', signed, { SecretId: name });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body).not.toContain('appliance-password');
   });
 });
 
