@@ -1,0 +1,908 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { type CertificatePair, certificateFingerprint256, defaultCertificate } from '../certificate.js';
+import { parsePsAuth } from './auth-header.js';
+import {
+  type ApiEndpoint,
+  type FaultControl,
+  type FaultEndpoint,
+  garbageBody,
+  parseFaultControl,
+} from './faults.js';
+import {
+  htmlPage,
+  isLoopbackAddress,
+  json,
+  message,
+  Rejection,
+  type Reply,
+  readBody,
+  readCookie,
+  readJsonObject,
+} from './http.js';
+import {
+  type AccessType,
+  accountKey,
+  managedAccountJson,
+  type SimAccount,
+  standardAccounts,
+} from './inventory.js';
+import {
+  type AccessRequest,
+  accessTypeFor,
+  isLive,
+  type RequestState,
+  rdpFileText,
+  requestJson,
+  type SessionKind,
+  sessionKindOf,
+  stateOf,
+} from './requests.js';
+
+export { psAuthHeader } from './auth-header.js';
+export type { ApiEndpoint, FaultControl, FaultEndpoint } from './faults.js';
+export {
+  type AccessType,
+  accountKey,
+  PLATFORMS,
+  type SimAccount,
+  type SimPlatform,
+  standardAccounts,
+} from './inventory.js';
+export type { RequestState } from './requests.js';
+
+/** The documented base path; the broker's `baseUrl` ends with it [B1]. */
+export const BASE_PATH = '/BeyondTrust/api/public/v3';
+/** The pre-6.2 base path, still accepted by the product [B1]. */
+const LEGACY_BASE_PATH = '/eEye.RetinaCS.Server/api/public/v3';
+/** Longest release the API accepts at all: one year of minutes. */
+const MAX_DURATION_MINUTES = 525_600;
+
+/** Documented error codes [B4]; they come with 403 or 409. */
+const ERROR_CODES = {
+  4031: 'User does not have permission',
+  4034: 'Request is not yet approved',
+  4091: 'Conflicting request exists',
+} as const;
+
+export interface PasswordSafeSimulatorOptions {
+  port?: number;
+  host?: string;
+  latencyMs?: number;
+  now?: () => number;
+  cert?: CertificatePair;
+  apiKey?: string;
+  runAs?: string;
+  /** When set, the API registration requires the user's password: SignAppin without `pwd=[...]` is a 401. */
+  password?: string;
+  /** The `UserId` SignAppin reports and requests are owned by. */
+  userId?: number;
+  /** Idle time after which a cookie session is closed server-side ("20 minutes of uninterrupted inactivity"). */
+  idleTimeoutSeconds?: number;
+  /** Session cookie name; UNCONFIRMED, ASP.NET's default. */
+  cookieName?: string;
+  accounts?: SimAccount[];
+  /** What an omitted `ConflictOption` does; the docs say both (UNCONFIRMED): default 409 `conflict`. */
+  conflictDefault?: 'conflict' | 'renew';
+  /** `DurationMinutes` above the account's `MaximumReleaseDuration` (UNCONFIRMED): default refused with 400. */
+  durationAboveMaximum?: 'refuse' | 'cap';
+  /** Error bodies with a code (UNCONFIRMED): `"4034 - Request is not yet approved"` by default, or just `4034`. */
+  errorBody?: 'code-and-text' | 'code';
+  /** Whether paths must match the documented casing (UNCONFIRMED; the XSOAR client's `/auth/signout` suggests not). */
+  caseSensitivePaths?: boolean;
+  /** Whether the access policy requires a `Reason` on release requests. */
+  requireReason?: boolean;
+  /** Where tickets point (the session proxy): default the simulator's own host, RDP 4489, SSH 4422. */
+  proxyHost?: string;
+  rdpPort?: number;
+  sshPort?: number;
+}
+
+export interface PasswordSafeCounters {
+  /** SignAppin answered 200 (also `signIns`, the vendor's word). */
+  logins: number;
+  signIns: number;
+  /** SignAppin answered 401 by the simulated appliance (injected faults are not counted). */
+  failedLogins: number;
+  signOuts: number;
+  /** ManagedAccounts answered 200. */
+  lists: number;
+  /** Release requests created (201 with a new id; a reused request is not counted). */
+  accessRequests: number;
+  /** Requests/{id}/Sessions answered 201 (also `sessions`). */
+  launches: number;
+  sessions: number;
+  /** Requests/{id}/Sessions refused because of the request's state (403). */
+  launchRefusals: number;
+  checkins: number;
+  /** Session tickets spent through `redeem` or `POST /__sim/redeem`. */
+  redemptions: number;
+  /** TLS handshakes completed; stays low when clients keep connections alive. */
+  tlsConnections: number;
+  /** Every HTTP request except the `/__sim` control routes. */
+  requests: number;
+}
+
+export type RedeemResult =
+  | { ok: true; requestId: number; sessionId: number; sessionType: string; accountKey: string }
+  | { ok: false; reason: 'unknown' | 'used' | 'inactive' };
+
+export interface PasswordSafeSimulator {
+  readonly kind: 'password-safe';
+  readonly url: string;
+  /** `url` + the API base path: what the broker registers as `baseUrl`. */
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly certPem: string;
+  readonly fingerprint256: string;
+  readonly credentials: Record<string, string>;
+  readonly counters: PasswordSafeCounters;
+  readonly accounts: readonly SimAccount[];
+  resetCounters(): void;
+  applyFaults(control: FaultControl): void;
+  secretsIssued(): string[];
+  approve(requestId: number): void;
+  deny(requestId: number): void;
+  cancel(requestId: number): void;
+  requestState(requestId: number): RequestState | undefined;
+  setApprovalRequired(accountKey: string, required: boolean): void;
+  forgetAllSessions(): void;
+  expireIdleSessions(): void;
+  /** Spends a session ticket, as the session proxy would when a client connects with it. */
+  redeem(ticket: string): RedeemResult;
+  close(): Promise<void>;
+}
+
+interface CookieSession {
+  userId: number;
+  lastSeen: number;
+}
+
+interface IssuedTicket {
+  requestId: number;
+  sessionId: number;
+  sessionType: string;
+  used: boolean;
+}
+
+type Route =
+  | { kind: 'api'; endpoint: ApiEndpoint; handler: Handler; requestId?: number }
+  | { kind: 'portal' }
+  | { kind: 'methodNotAllowed'; allow: string }
+  | { kind: 'notFound' };
+
+type Handler =
+  | 'signIn'
+  | 'signOut'
+  | 'listAccounts'
+  | 'listRequests'
+  | 'createRequest'
+  | 'createSession'
+  | 'checkin';
+
+const API_ROUTES: { path: RegExp; method: string; endpoint: ApiEndpoint; handler: Handler }[] = [
+  { path: /^Auth\/SignAppin$/, method: 'POST', endpoint: 'login', handler: 'signIn' },
+  { path: /^Auth\/Signout$/, method: 'POST', endpoint: 'other', handler: 'signOut' },
+  { path: /^ManagedAccounts$/, method: 'GET', endpoint: 'list', handler: 'listAccounts' },
+  { path: /^Requests$/, method: 'GET', endpoint: 'other', handler: 'listRequests' },
+  { path: /^Requests$/, method: 'POST', endpoint: 'request', handler: 'createRequest' },
+  { path: /^Requests\/(\d+)\/Sessions$/, method: 'POST', endpoint: 'launch', handler: 'createSession' },
+  { path: /^Requests\/(\d+)\/Checkin$/, method: 'PUT', endpoint: 'other', handler: 'checkin' },
+];
+
+function route(method: string, pathname: string, caseSensitive: boolean): Route {
+  if (pathname === '/')
+    return method === 'GET' ? { kind: 'portal' } : { kind: 'methodNotAllowed', allow: 'GET' };
+  const flags = caseSensitive ? '' : 'i';
+  const base = [BASE_PATH, LEGACY_BASE_PATH].find((prefix) =>
+    new RegExp(`^${prefix.replace(/\./g, '\\.')}/`, flags).test(pathname),
+  );
+  if (!base) return { kind: 'notFound' };
+  const rest = pathname.slice(base.length + 1);
+  const allowed: string[] = [];
+  for (const candidate of API_ROUTES) {
+    const match = new RegExp(candidate.path.source, flags).exec(rest);
+    if (!match) continue;
+    if (candidate.method !== method) {
+      allowed.push(candidate.method);
+      continue;
+    }
+    const found: Route = { kind: 'api', endpoint: candidate.endpoint, handler: candidate.handler };
+    if (match[1] !== undefined) found.requestId = Number(match[1]);
+    return found;
+  }
+  return allowed.length > 0 ? { kind: 'methodNotAllowed', allow: allowed.join(', ') } : { kind: 'notFound' };
+}
+
+function zeroCounters(): PasswordSafeCounters {
+  return {
+    logins: 0,
+    signIns: 0,
+    failedLogins: 0,
+    signOuts: 0,
+    lists: 0,
+    accessRequests: 0,
+    launches: 0,
+    sessions: 0,
+    launchRefusals: 0,
+    checkins: 0,
+    redemptions: 0,
+    tlsConnections: 0,
+    requests: 0,
+  };
+}
+
+/** 401 as ASP.NET Web API's authorization filter answers it; the real body is UNCONFIRMED [B3]. */
+function unauthorized(): Rejection {
+  return new Rejection(json(401, { Message: 'Authorization has been denied for this request.' }));
+}
+
+/** ASP.NET session ids are 24 characters of [a-z0-5]. */
+function aspNetSessionId(): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz012345';
+  return Array.from(randomBytes(24), (byte) => alphabet[byte % 32]).join('');
+}
+
+function isAccessType(value: unknown): value is AccessType {
+  return value === 'View' || value === 'RDP' || value === 'SSH';
+}
+
+function positiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
+class Simulator implements PasswordSafeSimulator {
+  readonly kind = 'password-safe' as const;
+  readonly certPem: string;
+  readonly fingerprint256: string;
+  readonly counters = zeroCounters();
+  port = 0;
+
+  private readonly server: Server;
+  private readonly host: string;
+  private readonly apiKey: string;
+  private readonly runAs: string;
+  private readonly password: string | undefined;
+  private readonly userId: number;
+  private readonly idleTimeoutMs: number;
+  private readonly cookieName: string;
+  private readonly conflictDefault: 'conflict' | 'renew';
+  private readonly durationAboveMaximum: 'refuse' | 'cap';
+  private readonly errorBody: 'code-and-text' | 'code';
+  private readonly caseSensitivePaths: boolean;
+  private readonly requireReason: boolean;
+  private readonly proxyHost: string;
+  private readonly rdpPort: number;
+  private readonly sshPort: number;
+  private readonly now: () => number;
+  private readonly nodeId = randomUUID();
+  private readonly accountList: SimAccount[];
+  private readonly sockets = new Set<Socket>();
+  private readonly parked = new Set<ServerResponse>();
+  private readonly cookieSessions = new Map<string, CookieSession>();
+  private readonly accessRequests = new Map<number, AccessRequest>();
+  private readonly tickets = new Map<string, IssuedTicket>();
+  private readonly issued: string[] = [];
+  private nextRequestId = 123;
+  private nextSessionId = 45;
+  private latencyMs: number;
+  private hanging = false;
+  private rejectingLogins = false;
+  private failure = { remaining: 0, status: 500, endpoint: 'any' as FaultEndpoint };
+  private garbage = { remaining: 0, served: 0, endpoint: 'any' as FaultEndpoint };
+
+  constructor(options: PasswordSafeSimulatorOptions, cert: CertificatePair) {
+    this.host = options.host ?? '127.0.0.1';
+    // A 128-character key, the length the product issues [B1].
+    this.apiKey = options.apiKey ?? randomBytes(64).toString('hex');
+    this.runAs = options.runAs ?? 'svc-broker';
+    this.password = options.password;
+    this.userId = options.userId ?? 2;
+    this.idleTimeoutMs = (options.idleTimeoutSeconds ?? 1200) * 1000;
+    this.cookieName = options.cookieName ?? 'ASP.NET_SessionId';
+    this.conflictDefault = options.conflictDefault ?? 'conflict';
+    this.durationAboveMaximum = options.durationAboveMaximum ?? 'refuse';
+    this.errorBody = options.errorBody ?? 'code-and-text';
+    this.caseSensitivePaths = options.caseSensitivePaths ?? false;
+    this.requireReason = options.requireReason ?? true;
+    this.proxyHost = options.proxyHost ?? this.host;
+    this.rdpPort = options.rdpPort ?? 4489;
+    this.sshPort = options.sshPort ?? 4422;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.now = options.now ?? Date.now;
+    // Copies, so approval changes stay inside this simulator.
+    this.accountList = (options.accounts ?? standardAccounts()).map((account) => ({ ...account }));
+    this.certPem = cert.certPem;
+    this.fingerprint256 = certificateFingerprint256(cert.certPem);
+    this.server = createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
+      void this.handle(req, res);
+    });
+    // Clients are expected to reuse connections; a short timeout would hide a client that reconnects each call.
+    this.server.keepAliveTimeout = 60_000;
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    this.server.on('secureConnection', () => {
+      this.counters.tlsConnections++;
+    });
+  }
+
+  get url(): string {
+    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `https://${host}:${this.port}`;
+  }
+
+  get baseUrl(): string {
+    return this.url + BASE_PATH;
+  }
+
+  get credentials(): Record<string, string> {
+    const credentials: Record<string, string> = { apiKey: this.apiKey, runAs: this.runAs };
+    if (this.password !== undefined) credentials['password'] = this.password;
+    return credentials;
+  }
+
+  get accounts(): readonly SimAccount[] {
+    return this.accountList;
+  }
+
+  resetCounters(): void {
+    Object.assign(this.counters, zeroCounters());
+  }
+
+  secretsIssued(): string[] {
+    return [...this.issued];
+  }
+
+  approve(requestId: number): void {
+    const request = this.openRequest(requestId, 'approve');
+    request.state = 'approved';
+    request.approvedAt = this.now();
+  }
+
+  deny(requestId: number): void {
+    this.openRequest(requestId, 'deny').state = 'denied';
+  }
+
+  cancel(requestId: number): void {
+    const request = this.openRequest(requestId, 'cancel');
+    request.state = 'cancelled';
+    request.cancelledAt = this.now();
+  }
+
+  requestState(requestId: number): RequestState | undefined {
+    const request = this.accessRequests.get(requestId);
+    return request && stateOf(request, this.now());
+  }
+
+  setApprovalRequired(key: string, required: boolean): void {
+    const account = this.accountList.find((candidate) => accountKey(candidate) === key);
+    if (!account) throw new Error(`no managed account ${key}`);
+    account.approvalRequired = required;
+  }
+
+  forgetAllSessions(): void {
+    this.cookieSessions.clear();
+  }
+
+  /** Makes every cookie session look idle for longer than the timeout, so its next use is a 401. */
+  expireIdleSessions(): void {
+    for (const session of this.cookieSessions.values()) session.lastSeen = this.now() - this.idleTimeoutMs;
+  }
+
+  redeem(ticket: string): RedeemResult {
+    const entry = this.tickets.get(ticket);
+    if (!entry) return { ok: false, reason: 'unknown' };
+    if (entry.used) return { ok: false, reason: 'used' };
+    const request = this.accessRequests.get(entry.requestId);
+    if (!request || stateOf(request, this.now()) !== 'approved') return { ok: false, reason: 'inactive' };
+    entry.used = true;
+    this.counters.redemptions++;
+    return {
+      ok: true,
+      requestId: entry.requestId,
+      sessionId: entry.sessionId,
+      sessionType: entry.sessionType,
+      accountKey: accountKey(request.account),
+    };
+  }
+
+  applyFaults(control: FaultControl): void {
+    if (control.resetCounters) this.resetCounters();
+    if (control.latencyMs !== undefined) this.latencyMs = control.latencyMs;
+    if (control.failNext) {
+      const { count, status, endpoint } = control.failNext;
+      this.failure = { remaining: count, status: status ?? 500, endpoint: endpoint ?? 'any' };
+    }
+    if (control.garbageNext) {
+      const { count, endpoint } = control.garbageNext;
+      this.garbage = { remaining: count, served: 0, endpoint: endpoint ?? 'any' };
+    }
+    if (control.forgetAllSessions) this.forgetAllSessions();
+    if (control.expireIdleSessions) this.expireIdleSessions();
+    if (control.rejectLogins !== undefined) this.rejectingLogins = control.rejectLogins;
+    if (control.hang !== undefined) {
+      this.hanging = control.hang;
+      if (!control.hang) this.releaseParked();
+    }
+  }
+
+  listen(port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, this.host, () => {
+        this.server.off('error', reject);
+        this.port = (this.server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.hanging = false;
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.releaseParked();
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private openRequest(requestId: number, action: string): AccessRequest {
+    const request = this.accessRequests.get(requestId);
+    if (!request) throw new Error(`no request ${requestId}`);
+    const state = stateOf(request, this.now());
+    const allowed =
+      action === 'approve' || action === 'deny' ? state === 'pending' : isLive(request, this.now());
+    if (!allowed) throw new Error(`cannot ${action} request ${requestId}: it is ${state}`);
+    return request;
+  }
+
+  private releaseParked(): void {
+    for (const res of this.parked) res.socket?.destroy();
+    this.parked.clear();
+  }
+
+  private remember(secret: string): string {
+    this.issued.push(secret);
+    return secret;
+  }
+
+  private coded(status: 403 | 409, code: keyof typeof ERROR_CODES): Reply {
+    if (this.errorBody === 'code')
+      return { status, headers: { 'content-type': 'application/json' }, body: `${code}` };
+    return message(status, `${code} - ${ERROR_CODES[code]}`);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let reply: Reply | undefined;
+    try {
+      reply = await this.dispatch(req, res);
+    } catch (error) {
+      reply = error instanceof Rejection ? error.reply : message(500, 'Simulator error');
+    }
+    if (!reply || res.destroyed || res.headersSent) return;
+    const body = reply.body ?? '';
+    res.writeHead(reply.status, {
+      'cache-control': 'no-store',
+      ...reply.headers,
+      'content-length': String(Buffer.byteLength(body)),
+    });
+    res.end(body);
+  }
+
+  /** Answers one request, or returns undefined when it was parked by `hang`. */
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<Reply | undefined> {
+    const url = new URL(req.url ?? '/', 'https://simulator.invalid');
+    if (url.pathname.startsWith('/__sim/')) return this.control(req, url);
+    this.counters.requests++;
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      return message(400, 'Malformed path');
+    }
+    const target = route(req.method ?? 'GET', pathname, this.caseSensitivePaths);
+    switch (target.kind) {
+      case 'portal':
+        return htmlPage(
+          200,
+          'Password Safe (simulated)',
+          '<h1>Password Safe (simulated)</h1>\n<p>Sign in to BeyondInsight to request access to a managed account.</p>',
+        );
+      case 'methodNotAllowed':
+        return {
+          ...message(405, 'The requested resource does not support this method'),
+          headers: { allow: target.allow },
+        };
+      case 'notFound':
+        return message(404, 'No HTTP resource was found that matches the request URI');
+      case 'api':
+        return this.api(req, res, url, target);
+    }
+  }
+
+  private async api(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    target: Extract<Route, { kind: 'api' }>,
+  ): Promise<Reply | undefined> {
+    if (this.hanging) {
+      this.parked.add(res);
+      res.once('close', () => this.parked.delete(res));
+      return undefined;
+    }
+    if (this.latencyMs > 0) await delay(this.latencyMs);
+    const fault = this.takeFault(target.endpoint);
+    if (fault) return fault;
+    const requestId = target.requestId ?? 0;
+    switch (target.handler) {
+      case 'signIn':
+        return this.signIn(req);
+      case 'signOut':
+        return this.signOut(req);
+      case 'listAccounts':
+        return this.listAccounts(req, url);
+      case 'listRequests':
+        return this.listRequests(req);
+      case 'createRequest':
+        return this.createRequest(req);
+      case 'createSession':
+        return this.createSession(req, requestId);
+      case 'checkin':
+        return this.checkin(req, requestId);
+    }
+  }
+
+  private takeFault(endpoint: ApiEndpoint): Reply | undefined {
+    const matches = (target: FaultEndpoint) => target === 'any' || target === endpoint;
+    if (this.failure.remaining > 0 && matches(this.failure.endpoint)) {
+      this.failure.remaining--;
+      return message(this.failure.status, `Simulated failure (HTTP ${this.failure.status})`);
+    }
+    if (this.garbage.remaining > 0 && matches(this.garbage.endpoint)) {
+      this.garbage.remaining--;
+      const garbage = garbageBody(endpoint, this.garbage.served++);
+      return { status: garbage.status, headers: { 'content-type': garbage.type }, body: garbage.body };
+    }
+    return undefined;
+  }
+
+  private async signIn(req: IncomingMessage): Promise<Reply> {
+    // The body is documented as empty; it is read (and ignored) so keep-alive connections stay in step.
+    await readBody(req);
+    const auth = parsePsAuth(req.headers.authorization);
+    const accepted =
+      auth !== undefined &&
+      !this.rejectingLogins &&
+      auth.key === this.apiKey &&
+      auth.runAs.toLowerCase() === this.runAs.toLowerCase() &&
+      (this.password === undefined || auth.password === this.password);
+    if (!accepted) {
+      this.counters.failedLogins++;
+      throw unauthorized();
+    }
+    const cookie = this.remember(aspNetSessionId());
+    this.cookieSessions.set(cookie, { userId: this.userId, lastSeen: this.now() });
+    this.counters.logins++;
+    this.counters.signIns++;
+    const reply = json(200, {
+      UserId: this.userId,
+      EmailAddress: `${this.runAs}@corp.example`,
+      UserName: this.runAs,
+      Name: `${this.runAs} (API)`,
+    });
+    reply.headers = {
+      ...reply.headers,
+      'set-cookie': `${this.cookieName}=${cookie}; path=/; secure; HttpOnly; SameSite=Lax`,
+    };
+    return reply;
+  }
+
+  /** The cookie session of a call; PS-Auth is looked at only on SignAppin, so a header alone is a 401. */
+  private authenticate(req: IncomingMessage): CookieSession {
+    const cookie = readCookie(req.headers.cookie, this.cookieName);
+    const session = cookie === undefined ? undefined : this.cookieSessions.get(cookie);
+    if (!cookie || !session) throw unauthorized();
+    const now = this.now();
+    if (now - session.lastSeen >= this.idleTimeoutMs) {
+      this.cookieSessions.delete(cookie);
+      throw unauthorized();
+    }
+    session.lastSeen = now;
+    return session;
+  }
+
+  private async signOut(req: IncomingMessage): Promise<Reply> {
+    await readBody(req);
+    this.authenticate(req);
+    const cookie = readCookie(req.headers.cookie, this.cookieName);
+    if (cookie) this.cookieSessions.delete(cookie);
+    this.counters.signOuts++;
+    return { status: 200 };
+  }
+
+  private listAccounts(req: IncomingMessage, url: URL): Reply {
+    this.authenticate(req);
+    const query = url.searchParams;
+    const systemName = query.get('systemName');
+    const accountName = query.get('accountName');
+    const systemId = query.get('systemID');
+    let accounts = this.accountList.filter((account) => account.apiEnabled);
+    if (systemName !== null) {
+      accounts = accounts.filter((a) => a.systemName.toLowerCase() === systemName.toLowerCase());
+    }
+    if (accountName !== null) {
+      accounts = accounts.filter((a) => a.accountName.toLowerCase() === accountName.toLowerCase());
+    }
+    if (systemId !== null) accounts = accounts.filter((a) => String(a.systemId) === systemId);
+    this.counters.lists++;
+    // Both names identify one account, and then the API answers that object rather than a list [B6, B3].
+    if (systemName !== null && accountName !== null) {
+      const [only] = accounts;
+      return only ? json(200, managedAccountJson(only)) : message(404, 'Managed account not found');
+    }
+    return json(200, accounts.map(managedAccountJson));
+  }
+
+  private listRequests(req: IncomingMessage): Reply {
+    const session = this.authenticate(req);
+    const now = this.now();
+    const mine = [...this.accessRequests.values()].filter((request) => request.userId === session.userId);
+    return json(
+      200,
+      mine.map((request) => requestJson(request, now)),
+    );
+  }
+
+  private async createRequest(req: IncomingMessage): Promise<Reply> {
+    const session = this.authenticate(req);
+    const body = await readJsonObject(req);
+    const parsed = this.parseRequestBody(body);
+    if (typeof parsed === 'string') return message(400, parsed);
+    const account = this.accountList.find(
+      (candidate) => candidate.systemId === parsed.systemId && candidate.accountId === parsed.accountId,
+    );
+    if (
+      !account?.apiEnabled ||
+      !(account.platform.accessTypes as readonly string[]).includes(parsed.accessType)
+    ) {
+      return this.coded(403, 4031);
+    }
+    let duration = parsed.durationMinutes;
+    if (duration > account.maximumReleaseDuration) {
+      if (this.durationAboveMaximum === 'refuse') {
+        return message(
+          400,
+          `DurationMinutes must not exceed the account's MaximumReleaseDuration (${account.maximumReleaseDuration})`,
+        );
+      }
+      duration = account.maximumReleaseDuration;
+    }
+    const now = this.now();
+    const existing = [...this.accessRequests.values()].find(
+      (request) => request.userId === session.userId && request.account === account && isLive(request, now),
+    );
+    if (existing) {
+      const option = parsed.conflictOption ?? this.conflictDefault;
+      if (option === 'reuse') return json(201, existing.id);
+      if (option === 'conflict') return this.coded(409, 4091);
+      existing.state = 'cancelled';
+      existing.cancelledAt = now;
+    }
+    const request: AccessRequest = {
+      id: this.nextRequestId++,
+      userId: session.userId,
+      requestorName: this.runAs,
+      account,
+      accessType: parsed.accessType,
+      durationMinutes: duration,
+      reason: parsed.reason,
+      state: account.approvalRequired ? 'pending' : 'approved',
+      createdAt: now,
+      expiresAt: now + duration * 60_000,
+    };
+    if (request.state === 'approved') request.approvedAt = now;
+    this.accessRequests.set(request.id, request);
+    this.counters.accessRequests++;
+    return json(201, request.id);
+  }
+
+  private parseRequestBody(body: Record<string, unknown>):
+    | {
+        systemId: number;
+        accountId: number;
+        durationMinutes: number;
+        reason: string;
+        accessType: AccessType;
+        conflictOption?: 'reuse' | 'renew';
+      }
+    | string {
+    const { SystemID, AccountID, DurationMinutes, Reason, AccessType, ConflictOption } = body;
+    if (!positiveInteger(SystemID) || !positiveInteger(AccountID)) {
+      return 'SystemID and AccountID are required integers';
+    }
+    if (!positiveInteger(DurationMinutes) || DurationMinutes > MAX_DURATION_MINUTES) {
+      return `DurationMinutes must be an integer from 1 to ${MAX_DURATION_MINUTES}`;
+    }
+    if (Reason !== undefined && Reason !== null && typeof Reason !== 'string')
+      return 'Reason must be a string';
+    const reason = typeof Reason === 'string' ? Reason : '';
+    if (this.requireReason && reason.trim() === '') return 'Reason is required by the access policy';
+    const accessType = AccessType ?? 'View';
+    if (!isAccessType(accessType)) return 'AccessType must be View, RDP or SSH';
+    if (
+      ConflictOption !== undefined &&
+      ConflictOption !== null &&
+      ConflictOption !== 'reuse' &&
+      ConflictOption !== 'renew'
+    ) {
+      return 'ConflictOption must be reuse or renew';
+    }
+    const parsed = {
+      systemId: SystemID,
+      accountId: AccountID,
+      durationMinutes: DurationMinutes,
+      reason,
+      accessType,
+    };
+    return ConflictOption === 'reuse' || ConflictOption === 'renew'
+      ? { ...parsed, conflictOption: ConflictOption }
+      : parsed;
+  }
+
+  private async createSession(req: IncomingMessage, requestId: number): Promise<Reply> {
+    const session = this.authenticate(req);
+    const body = await readJsonObject(req);
+    const sessionType = body['SessionType'];
+    if (typeof sessionType !== 'string') return message(400, 'SessionType is required');
+    const kind = sessionKindOf(sessionType);
+    if (!kind)
+      return message(400, 'SessionType must be SSH, sshticket, RDP, rdpticket, rdpfile, app or appfile');
+    const request = this.accessRequests.get(requestId);
+    if (!request) return message(404, 'Request not found');
+    // "Must be the owner of the request ID."
+    if (request.userId !== session.userId) return this.coded(403, 4031);
+    const refusal = this.stateRefusal(stateOf(request, this.now()));
+    if (refusal) {
+      this.counters.launchRefusals++;
+      return refusal;
+    }
+    // App sessions need an App request, which this simulator (consoles only) never grants.
+    if (kind === 'app' || accessTypeFor(kind) !== request.accessType) {
+      return message(
+        400,
+        `SessionType ${sessionType} does not match the request's AccessType ${request.accessType}`,
+      );
+    }
+    return this.issueSession(request, kind, sessionType);
+  }
+
+  /** The 403 a Sessions call gets for a request that is not approved; undefined when it may proceed. */
+  private stateRefusal(state: RequestState): Reply | undefined {
+    switch (state) {
+      case 'approved':
+        return undefined;
+      case 'pending':
+        return this.coded(403, 4034);
+      case 'denied':
+        return message(403, 'Request has been denied');
+      case 'cancelled':
+        return message(403, 'Request has been canceled');
+      case 'checked-in':
+        return message(403, 'Request has been checked in');
+      case 'expired':
+        return message(403, 'Request has expired');
+    }
+  }
+
+  private issueSession(
+    request: AccessRequest,
+    kind: Exclude<SessionKind, 'app'>,
+    sessionType: string,
+  ): Reply {
+    const ticket = this.remember(randomBytes(16).toString('hex'));
+    const sessionId = this.nextSessionId++;
+    this.tickets.set(ticket, { requestId: request.id, sessionId, sessionType, used: false });
+    this.counters.launches++;
+    this.counters.sessions++;
+    const port = kind === 'ssh' ? this.sshPort : this.rdpPort;
+    if (kind === 'rdpfile') {
+      const file = this.remember(rdpFileText({ host: this.proxyHost, port, ticket }));
+      const filename = request.account.systemName.replace(/[^A-Za-z0-9._-]/g, '_');
+      return {
+        status: 201,
+        headers: {
+          'content-type': 'application/x-rdp',
+          'content-disposition': `attachment; filename="${filename}.rdp"`,
+        },
+        body: file,
+      };
+    }
+    const common = { ID: randomUUID(), Ticket: ticket, Host: this.proxyHost, Port: String(port) };
+    if (kind === 'rdp') return json(201, { ...common, SessionID: sessionId, NodeID: this.nodeId });
+    const user = `${ticket}@${this.proxyHost}`;
+    return json(201, {
+      ...common,
+      TicketAtHost: user,
+      Link: `ssh://${user}:${port}`,
+      Command: `ssh -p ${port} ${user}`,
+      SessionID: sessionId,
+      NodeID: this.nodeId,
+    });
+  }
+
+  private async checkin(req: IncomingMessage, requestId: number): Promise<Reply> {
+    const session = this.authenticate(req);
+    await readJsonObject(req);
+    const request = this.accessRequests.get(requestId);
+    if (!request) return message(404, 'Request not found');
+    if (request.userId !== session.userId) return this.coded(403, 4031);
+    const state = stateOf(request, this.now());
+    if (state !== 'pending' && state !== 'approved')
+      return message(403, `Request cannot be checked in: it is ${state}`);
+    request.state = 'checked-in';
+    this.counters.checkins++;
+    return { status: 204 };
+  }
+
+  private async control(req: IncomingMessage, url: URL): Promise<Reply> {
+    if (!isLoopbackAddress(req.socket.remoteAddress)) return message(403, 'control routes are loopback-only');
+    const post = req.method === 'POST';
+    switch (url.pathname) {
+      case '/__sim/counters':
+        return req.method === 'GET' ? json(200, this.counters) : message(405, 'method not allowed');
+      case '/__sim/faults': {
+        if (!post) return message(405, 'method not allowed');
+        const control = parseFaultControl(await readJsonObject(req));
+        if (typeof control === 'string') return message(400, control);
+        this.applyFaults(control);
+        return { status: 204 };
+      }
+      case '/__sim/redeem':
+        return post ? this.redeemRoute(await readJsonObject(req)) : message(405, 'method not allowed');
+      case '/__sim/approve':
+      case '/__sim/deny':
+        return post
+          ? this.decideRoute(url.pathname, await readJsonObject(req))
+          : message(405, 'method not allowed');
+      default:
+        return message(404, 'no such control route');
+    }
+  }
+
+  private redeemRoute(body: Record<string, unknown>): Reply {
+    const ticket = body['ticket'];
+    if (typeof ticket !== 'string') return message(400, 'ticket is required');
+    const result = this.redeem(ticket);
+    if (result.ok) return json(200, result);
+    return json(result.reason === 'unknown' ? 404 : 410, result);
+  }
+
+  /** Lets a separate process (demo mode, a bench) play the approver. */
+  private decideRoute(pathname: string, body: Record<string, unknown>): Reply {
+    const requestId = body['requestId'];
+    if (!positiveInteger(requestId)) return message(400, 'requestId is required');
+    try {
+      if (pathname === '/__sim/approve') this.approve(requestId);
+      else this.deny(requestId);
+    } catch (error) {
+      return message(409, (error as Error).message);
+    }
+    return { status: 204 };
+  }
+}
+
+/** Starts a simulated Password Safe on HTTPS and resolves once it accepts connections. */
+export async function startPasswordSafeSimulator(
+  options: PasswordSafeSimulatorOptions = {},
+): Promise<PasswordSafeSimulator> {
+  const cert = options.cert ?? (await defaultCertificate());
+  const simulator = new Simulator(options, cert);
+  await simulator.listen(options.port ?? 0);
+  return simulator;
+}
