@@ -20,8 +20,19 @@ import {
   standardInventory,
   vmSummary,
 } from './inventory.js';
+import {
+  type ApiAction,
+  basicCredentials,
+  ENDPOINT_OF,
+  invalidArgument,
+  readJsonObject,
+  route,
+  SESSION_HEADER,
+  sessionCookie,
+  ticketType,
+} from './requests.js';
 import { type Session, SessionStore } from './sessions.js';
-import { type Redemption, TICKET_TYPES, TicketBook, type TicketType } from './tickets.js';
+import { type Redemption, TicketBook } from './tickets.js';
 import {
   type ErrorType,
   errorTypeForStatus,
@@ -135,136 +146,6 @@ export interface VcenterSimulator {
   down(): Promise<void>;
   up(): Promise<void>;
   close(): Promise<void>;
-}
-
-const SESSION_HEADER = 'vmware-api-session-id';
-const BODY_LIMIT = 64 * 1024;
-const LEGACY_SESSION_PATH = '/rest/com/vmware/cis/session';
-
-type ApiAction = 'login' | 'whoami' | 'logout' | 'list' | 'ticket';
-
-type Route =
-  | { kind: 'api'; family: Family; action: ApiAction; vm?: string }
-  | { kind: 'console'; token: string }
-  | { kind: 'ui' }
-  | { kind: 'notFound'; family: Family };
-
-const ENDPOINT_OF: Record<ApiAction, ApiEndpoint> = {
-  login: 'login',
-  whoami: 'session',
-  logout: 'session',
-  list: 'list',
-  ticket: 'launch',
-};
-
-function route(method: string, pathname: string, search: URLSearchParams): Route {
-  const family: Family = pathname.startsWith('/rest/') ? 'rest' : 'api';
-  const api = (action: ApiAction, vm?: string): Route => ({
-    kind: 'api',
-    family,
-    action,
-    ...(vm === undefined ? {} : { vm }),
-  });
-  if (pathname === '/api/session') {
-    if (method === 'POST') return api('login');
-    if (method === 'GET') return api('whoami');
-    if (method === 'DELETE') return api('logout');
-  }
-  if (pathname === LEGACY_SESSION_PATH) {
-    if (method === 'POST') return api(search.get('~action') === 'get' ? 'whoami' : 'login');
-    if (method === 'DELETE') return api('logout');
-  }
-  if ((pathname === '/api/vcenter/vm' || pathname === '/rest/vcenter/vm') && method === 'GET')
-    return api('list');
-  const ticket = /^\/(?:api|rest)\/vcenter\/vm\/([^/]+)\/console\/tickets$/.exec(pathname);
-  if (ticket?.[1] && method === 'POST') return api('ticket', safeDecode(ticket[1]));
-  const console = /^\/ticket\/([0-9a-f]+)$/.exec(pathname);
-  if (console?.[1] && method === 'GET') return { kind: 'console', token: console[1] };
-  if ((pathname === '/ui' || pathname === '/ui/') && method === 'GET') return { kind: 'ui' };
-  return { kind: 'notFound', family };
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-async function readBody(req: IncomingMessage, family: Family): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > BODY_LIMIT) {
-      throw new Rejection(
-        vapiError(family, 'INVALID_ARGUMENT', message('vapi.body.too.large', 'Request body too large.')),
-      );
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function invalidArgument(family: Family, text: string): Rejection {
-  return new Rejection(
-    vapiError(family, 'INVALID_ARGUMENT', message('com.vmware.vapi.rest.badRequest', text)),
-  );
-}
-
-async function readJsonObject(req: IncomingMessage, family: Family): Promise<Record<string, unknown>> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readBody(req, family));
-  } catch (error) {
-    if (error instanceof Rejection) throw error;
-    throw invalidArgument(family, 'The request body is not valid JSON.');
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidArgument(family, 'The request body must be a JSON object.');
-  }
-  return value as Record<string, unknown>;
-}
-
-/** The requested ticket type: `{"type"}` on `/api`, `{"spec": {"type"}}` on `/rest`; anything else is refused. */
-function ticketType(family: Family, body: Record<string, unknown>): TicketType {
-  const spec = family === 'api' ? body : body['spec'];
-  const type =
-    typeof spec === 'object' && spec !== null ? (spec as Record<string, unknown>)['type'] : undefined;
-  if (typeof type === 'string' && (TICKET_TYPES as readonly string[]).includes(type))
-    return type as TicketType;
-  const where = family === 'api' ? 'type' : 'spec.type';
-  throw new Rejection(
-    vapiError(
-      family,
-      'INVALID_ARGUMENT',
-      message(
-        'vapi.bindings.typeconverter.invalid.enum',
-        `Invalid value for ${where}: expected one of ${TICKET_TYPES.join(', ')}.`,
-        where,
-      ),
-    ),
-  );
-}
-
-/** Basic credentials from an Authorization header, or undefined when there are none. */
-function basicCredentials(header: string | undefined): { username: string; password: string } | undefined {
-  const encoded = /^Basic +(\S+)$/i.exec(header ?? '')?.[1];
-  if (!encoded) return undefined;
-  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-function sessionCookie(header: string | undefined): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const [name, value] = part.trim().split('=', 2);
-    if (name === SESSION_HEADER && value) return value;
-  }
-  return undefined;
 }
 
 function isLoopbackAddress(address: string | undefined): boolean {
