@@ -1,5 +1,57 @@
 import type { AccessType, SimAccount } from './inventory.js';
 
+/** Longest release the API accepts at all: one year of minutes. */
+const MAX_DURATION_MINUTES = 525_600;
+
+/** A validated `POST Requests` body [B5]. */
+export interface ReleaseRequestBody {
+  systemId: number;
+  accountId: number;
+  durationMinutes: number;
+  reason: string;
+  accessType: AccessType;
+  conflictOption?: 'reuse' | 'renew';
+}
+
+function isAccessType(value: unknown): value is AccessType {
+  return value === 'View' || value === 'RDP' || value === 'SSH';
+}
+
+function positiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0;
+}
+
+/** Validates a `POST Requests` body; returns the 400 message when it is malformed. */
+export function parseReleaseRequest(
+  body: Record<string, unknown>,
+  requireReason: boolean,
+): ReleaseRequestBody | string {
+  const { SystemID, AccountID, DurationMinutes, Reason, AccessType, ConflictOption } = body;
+  if (!positiveInteger(SystemID) || !positiveInteger(AccountID)) {
+    return 'SystemID and AccountID are required integers';
+  }
+  if (!positiveInteger(DurationMinutes) || DurationMinutes > MAX_DURATION_MINUTES) {
+    return `DurationMinutes must be an integer from 1 to ${MAX_DURATION_MINUTES}`;
+  }
+  if (Reason !== undefined && Reason !== null && typeof Reason !== 'string') return 'Reason must be a string';
+  const reason = typeof Reason === 'string' ? Reason : '';
+  if (requireReason && reason.trim() === '') return 'Reason is required by the access policy';
+  // "AccessType: (optional, default: View)" [B5].
+  const accessType = AccessType ?? 'View';
+  if (!isAccessType(accessType)) return 'AccessType must be View, RDP or SSH';
+  const parsed: ReleaseRequestBody = {
+    systemId: SystemID,
+    accountId: AccountID,
+    durationMinutes: DurationMinutes,
+    reason,
+    accessType,
+  };
+  if (ConflictOption === 'reuse' || ConflictOption === 'renew') parsed.conflictOption = ConflictOption;
+  else if (ConflictOption !== undefined && ConflictOption !== null)
+    return 'ConflictOption must be reuse or renew';
+  return parsed;
+}
+
 /** Where a release request stands; `expired` is derived from the clock, the others are set by events. */
 export type RequestState = 'pending' | 'approved' | 'denied' | 'cancelled' | 'checked-in' | 'expired';
 

@@ -23,17 +23,12 @@ import {
   readCookie,
   readJsonObject,
 } from './http.js';
-import {
-  type AccessType,
-  accountKey,
-  managedAccountJson,
-  type SimAccount,
-  standardAccounts,
-} from './inventory.js';
+import { accountKey, managedAccountJson, type SimAccount, standardAccounts } from './inventory.js';
 import {
   type AccessRequest,
   accessTypeFor,
   isLive,
+  parseReleaseRequest,
   type RequestState,
   rdpFileText,
   requestJson,
@@ -41,6 +36,7 @@ import {
   sessionKindOf,
   stateOf,
 } from './requests.js';
+import { BASE_PATH, createRouter, type Route } from './routes.js';
 
 export { psAuthHeader } from './auth-header.js';
 export type { ApiEndpoint, FaultControl, FaultEndpoint } from './faults.js';
@@ -53,13 +49,7 @@ export {
   standardAccounts,
 } from './inventory.js';
 export type { RequestState } from './requests.js';
-
-/** The documented base path; the broker's `baseUrl` ends with it [B1]. */
-export const BASE_PATH = '/BeyondTrust/api/public/v3';
-/** The pre-6.2 base path, still accepted by the product [B1]. */
-const LEGACY_BASE_PATH = '/eEye.RetinaCS.Server/api/public/v3';
-/** Longest release the API accepts at all: one year of minutes. */
-const MAX_DURATION_MINUTES = 525_600;
+export { BASE_PATH } from './routes.js';
 
 /** Documented error codes [B4]; they come with 403 or 409. */
 const ERROR_CODES = {
@@ -168,55 +158,6 @@ interface IssuedTicket {
   used: boolean;
 }
 
-type Route =
-  | { kind: 'api'; endpoint: ApiEndpoint; handler: Handler; requestId?: number }
-  | { kind: 'portal' }
-  | { kind: 'methodNotAllowed'; allow: string }
-  | { kind: 'notFound' };
-
-type Handler =
-  | 'signIn'
-  | 'signOut'
-  | 'listAccounts'
-  | 'listRequests'
-  | 'createRequest'
-  | 'createSession'
-  | 'checkin';
-
-const API_ROUTES: { path: RegExp; method: string; endpoint: ApiEndpoint; handler: Handler }[] = [
-  { path: /^Auth\/SignAppin$/, method: 'POST', endpoint: 'login', handler: 'signIn' },
-  { path: /^Auth\/Signout$/, method: 'POST', endpoint: 'other', handler: 'signOut' },
-  { path: /^ManagedAccounts$/, method: 'GET', endpoint: 'list', handler: 'listAccounts' },
-  { path: /^Requests$/, method: 'GET', endpoint: 'other', handler: 'listRequests' },
-  { path: /^Requests$/, method: 'POST', endpoint: 'request', handler: 'createRequest' },
-  { path: /^Requests\/(\d+)\/Sessions$/, method: 'POST', endpoint: 'launch', handler: 'createSession' },
-  { path: /^Requests\/(\d+)\/Checkin$/, method: 'PUT', endpoint: 'other', handler: 'checkin' },
-];
-
-function route(method: string, pathname: string, caseSensitive: boolean): Route {
-  if (pathname === '/')
-    return method === 'GET' ? { kind: 'portal' } : { kind: 'methodNotAllowed', allow: 'GET' };
-  const flags = caseSensitive ? '' : 'i';
-  const base = [BASE_PATH, LEGACY_BASE_PATH].find((prefix) =>
-    new RegExp(`^${prefix.replace(/\./g, '\\.')}/`, flags).test(pathname),
-  );
-  if (!base) return { kind: 'notFound' };
-  const rest = pathname.slice(base.length + 1);
-  const allowed: string[] = [];
-  for (const candidate of API_ROUTES) {
-    const match = new RegExp(candidate.path.source, flags).exec(rest);
-    if (!match) continue;
-    if (candidate.method !== method) {
-      allowed.push(candidate.method);
-      continue;
-    }
-    const found: Route = { kind: 'api', endpoint: candidate.endpoint, handler: candidate.handler };
-    if (match[1] !== undefined) found.requestId = Number(match[1]);
-    return found;
-  }
-  return allowed.length > 0 ? { kind: 'methodNotAllowed', allow: allowed.join(', ') } : { kind: 'notFound' };
-}
-
 function zeroCounters(): PasswordSafeCounters {
   return {
     logins: 0,
@@ -246,10 +187,6 @@ function aspNetSessionId(): string {
   return Array.from(randomBytes(24), (byte) => alphabet[byte % 32]).join('');
 }
 
-function isAccessType(value: unknown): value is AccessType {
-  return value === 'View' || value === 'RDP' || value === 'SSH';
-}
-
 function positiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }
@@ -272,7 +209,7 @@ class Simulator implements PasswordSafeSimulator {
   private readonly conflictDefault: 'conflict' | 'renew';
   private readonly durationAboveMaximum: 'refuse' | 'cap';
   private readonly errorBody: 'code-and-text' | 'code';
-  private readonly caseSensitivePaths: boolean;
+  private readonly route: ReturnType<typeof createRouter>;
   private readonly requireReason: boolean;
   private readonly proxyHost: string;
   private readonly rdpPort: number;
@@ -306,7 +243,7 @@ class Simulator implements PasswordSafeSimulator {
     this.conflictDefault = options.conflictDefault ?? 'conflict';
     this.durationAboveMaximum = options.durationAboveMaximum ?? 'refuse';
     this.errorBody = options.errorBody ?? 'code-and-text';
-    this.caseSensitivePaths = options.caseSensitivePaths ?? false;
+    this.route = createRouter(options.caseSensitivePaths ?? false);
     this.requireReason = options.requireReason ?? true;
     this.proxyHost = options.proxyHost ?? this.host;
     this.rdpPort = options.rdpPort ?? 4489;
@@ -451,12 +388,13 @@ class Simulator implements PasswordSafeSimulator {
     await closed;
   }
 
-  private openRequest(requestId: number, action: string): AccessRequest {
+  /** The request an approver's decision or a cancellation applies to; throws when its state forbids it. */
+  private openRequest(requestId: number, action: 'approve' | 'deny' | 'cancel'): AccessRequest {
     const request = this.accessRequests.get(requestId);
     if (!request) throw new Error(`no request ${requestId}`);
     const state = stateOf(request, this.now());
-    const allowed =
-      action === 'approve' || action === 'deny' ? state === 'pending' : isLive(request, this.now());
+    // Only a pending request awaits a decision; a requester may cancel whatever is still live.
+    const allowed = action === 'cancel' ? isLive(request, this.now()) : state === 'pending';
     if (!allowed) throw new Error(`cannot ${action} request ${requestId}: it is ${state}`);
     return request;
   }
@@ -505,7 +443,7 @@ class Simulator implements PasswordSafeSimulator {
     } catch {
       return message(400, 'Malformed path');
     }
-    const target = route(req.method ?? 'GET', pathname, this.caseSensitivePaths);
+    const target = this.route(req.method ?? 'GET', pathname);
     switch (target.kind) {
       case 'portal':
         return htmlPage(
@@ -513,11 +451,11 @@ class Simulator implements PasswordSafeSimulator {
           'Password Safe (simulated)',
           '<h1>Password Safe (simulated)</h1>\n<p>Sign in to BeyondInsight to request access to a managed account.</p>',
         );
-      case 'methodNotAllowed':
-        return {
-          ...message(405, 'The requested resource does not support this method'),
-          headers: { allow: target.allow },
-        };
+      case 'methodNotAllowed': {
+        const reply = message(405, 'The requested resource does not support this method');
+        reply.headers = { ...reply.headers, allow: target.allow };
+        return reply;
+      }
       case 'notFound':
         return message(404, 'No HTTP resource was found that matches the request URI');
       case 'api':
@@ -662,7 +600,7 @@ class Simulator implements PasswordSafeSimulator {
   private async createRequest(req: IncomingMessage): Promise<Reply> {
     const session = this.authenticate(req);
     const body = await readJsonObject(req);
-    const parsed = this.parseRequestBody(body);
+    const parsed = parseReleaseRequest(body, this.requireReason);
     if (typeof parsed === 'string') return message(400, parsed);
     const account = this.accountList.find(
       (candidate) => candidate.systemId === parsed.systemId && candidate.accountId === parsed.accountId,
@@ -710,49 +648,6 @@ class Simulator implements PasswordSafeSimulator {
     this.accessRequests.set(request.id, request);
     this.counters.accessRequests++;
     return json(201, request.id);
-  }
-
-  private parseRequestBody(body: Record<string, unknown>):
-    | {
-        systemId: number;
-        accountId: number;
-        durationMinutes: number;
-        reason: string;
-        accessType: AccessType;
-        conflictOption?: 'reuse' | 'renew';
-      }
-    | string {
-    const { SystemID, AccountID, DurationMinutes, Reason, AccessType, ConflictOption } = body;
-    if (!positiveInteger(SystemID) || !positiveInteger(AccountID)) {
-      return 'SystemID and AccountID are required integers';
-    }
-    if (!positiveInteger(DurationMinutes) || DurationMinutes > MAX_DURATION_MINUTES) {
-      return `DurationMinutes must be an integer from 1 to ${MAX_DURATION_MINUTES}`;
-    }
-    if (Reason !== undefined && Reason !== null && typeof Reason !== 'string')
-      return 'Reason must be a string';
-    const reason = typeof Reason === 'string' ? Reason : '';
-    if (this.requireReason && reason.trim() === '') return 'Reason is required by the access policy';
-    const accessType = AccessType ?? 'View';
-    if (!isAccessType(accessType)) return 'AccessType must be View, RDP or SSH';
-    if (
-      ConflictOption !== undefined &&
-      ConflictOption !== null &&
-      ConflictOption !== 'reuse' &&
-      ConflictOption !== 'renew'
-    ) {
-      return 'ConflictOption must be reuse or renew';
-    }
-    const parsed = {
-      systemId: SystemID,
-      accountId: AccountID,
-      durationMinutes: DurationMinutes,
-      reason,
-      accessType,
-    };
-    return ConflictOption === 'reuse' || ConflictOption === 'renew'
-      ? { ...parsed, conflictOption: ConflictOption }
-      : parsed;
   }
 
   private async createSession(req: IncomingMessage, requestId: number): Promise<Reply> {

@@ -401,6 +401,9 @@ describe('Requests and Sessions', () => {
     expect(h.sim.requestState(first)).toBe('cancelled');
     expect((await h.session(first, 'rdpfile', cookie)).json()).toBe('Request has been canceled');
     expect(h.sim.counters.accessRequests).toBe(2);
+    h.sim.cancel(renewed);
+    expect(h.sim.requestState(renewed)).toBe('cancelled');
+    expect(() => h.sim.cancel(renewed)).toThrow(/cancelled/);
     // A request for another account is no conflict.
     await requestId(h, WIN_AUTO, cookie);
   });
