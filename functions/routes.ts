@@ -33,6 +33,14 @@ export interface RouteSpec {
 
 /** Every route of the contract. The local server, the CDK stack and the OpenAPI document all read this table. */
 export const routes = {
+  home: {
+    method: 'GET',
+    path: '/',
+    function: 'home',
+    summary: 'A page for a person: what this is, with links to the interface description and health',
+    html: true,
+    responses: [{ status: 200, description: 'HTML page', contentType: 'text/html' }],
+  },
   health: {
     method: 'GET',
     path: '/health',

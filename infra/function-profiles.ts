@@ -100,6 +100,7 @@ const noData = { applianceFacing: false, keysSecret: false, table: [], queryInde
 export const PROFILES: Record<string, FunctionProfile> = {
   // Never touch a store.
   health: { ...noData, memoryMb: 256, timeoutSeconds: 5 },
+  home: { ...noData, memoryMb: 256, timeoutSeconds: 5 },
   openapi: { ...noData, memoryMb: 512, timeoutSeconds: 10 },
   // One GetItem of APIKEY#<hmac> per uncached key.
   authorizer: {

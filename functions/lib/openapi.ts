@@ -85,9 +85,14 @@ function errorResponses(route: RouteSpec): Record<string, JsonSchema> {
   // Clients over their limit; on /launch, an address after repeated unknown links (HEAD counts nothing).
   if (route.scope || route.function === 'launch') codes.push('429');
   if (route.params) codes.push('404');
-  // Every route but liveness and this document reads the state store, which may be unavailable.
-  if (route.function !== 'health' && route.function !== 'openapi') codes.push('503');
-  if (route.path.startsWith('/v1/appliances') || route.path.startsWith('/v1/links') || route.html) {
+  // Every route but liveness, the home page and this document reads the state store, which may be unavailable.
+  const storeless = ['health', 'home', 'openapi'].includes(route.function);
+  if (!storeless) codes.push('503');
+  if (
+    route.path.startsWith('/v1/appliances') ||
+    route.path.startsWith('/v1/links') ||
+    (route.html && !storeless)
+  ) {
     codes.push('502', '504');
   }
   if (route.body) codes.push('413', '415');

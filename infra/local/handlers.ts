@@ -3,6 +3,7 @@ import { handler as audit } from '../../functions/audit.js';
 import { handler as authorizer } from '../../functions/authorizer.js';
 import { handler as devices } from '../../functions/devices.js';
 import { handler as health } from '../../functions/health.js';
+import { handler as home } from '../../functions/home.js';
 import { handler as inventorySearch } from '../../functions/inventory-search.js';
 import { handler as inventorySync } from '../../functions/inventory-sync.js';
 import { handler as launch } from '../../functions/launch.js';
@@ -19,6 +20,7 @@ export const handlers: Record<string, Handler> = {
   authorizer,
   devices,
   health,
+  home,
   'inventory-search': inventorySearch,
   'inventory-sync': inventorySync,
   launch,

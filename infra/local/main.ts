@@ -1,85 +1,64 @@
-import { randomBytes } from 'node:crypto';
-import { type ConfigFile, ConfigFileError, loadConfigFile } from '../../shared/config/file.js';
-import { startDsviewSimulator } from '../../simulators/dsview/simulator.js';
+import { routeList } from '../../functions/routes.js';
+import { ConfigFileError, loadConfigFile } from '../../shared/config/file.js';
+import { type BannerFacts, renderBanner } from './banner.js';
+import { type Demo, removeDemoLeftovers, startDemo } from './demo.js';
+import { findNpmAncestor, whenProcessGone } from './npm-parent.js';
 import { startLocalBroker } from './runtime.js';
 
+/** Routes a person may want to open, as the banner lists them (only those the route table has). */
+const PERSON_ROUTES = [
+  { path: '/', what: 'start here' },
+  { path: '/docs', what: 'API docs' },
+  { path: '/openapi.json', what: 'OpenAPI' },
+  { path: '/health', what: 'health' },
+];
+
 /**
- * `npm start`: the broker on this machine. With BROKER_CONFIG it serves that configuration; without it, a
- * demo with a built-in simulated appliance and a demo API client.
+ * `npm start`: the broker on this machine. With BROKER_CONFIG it serves that file; with persisted or shared
+ * state (BROKER_DATA_DIR, BROKER_DYNAMODB_ENDPOINT) and no file, what that state holds; otherwise a demo with
+ * simulated sources and a demo API client, in memory only, so a demo never writes into a real store.
  */
 async function main(): Promise<void> {
   const env = process.env;
   const host = env.HOST ?? '127.0.0.1';
   const port = Number.parseInt(env.PORT ?? '3000', 10);
-  const cleanups: (() => Promise<void>)[] = [];
-  let demoKey: string | undefined;
-  let demoDeviceId: string | undefined;
-
-  const config = async (listenUrl: string): Promise<ConfigFile> => {
-    if (env.BROKER_CONFIG) return loadConfigFile(env.BROKER_CONFIG);
-    const simulator = await startDsviewSimulator({ host: '127.0.0.1', port: 0 });
-    cleanups.push(() => simulator.close());
-    demoDeviceId = simulator.devices.find(
-      (device) => device.device_type_programmatic_name === 'ADX-IP-IQ',
-    )?.id;
-    demoKey = `demo_${randomBytes(24).toString('base64url')}`;
-    return {
-      publicBaseUrl: listenUrl,
-      appliances: [
-        {
-          id: 'demo',
-          name: 'Demo DSView (simulated MP1000)',
-          baseUrl: simulator.url,
-          platform: 'MP1000',
-          firmwareVersion: '3.33.8',
-          credentials: { username: simulator.username, password: simulator.password },
-          tls: { fingerprint256: simulator.fingerprint256 },
-        },
-      ],
-      clients: [
-        {
-          id: 'demo',
-          apiKey: demoKey,
-          scopes: ['devices:read', 'tickets:create', 'links:create', 'admin'],
-          appliances: ['*'],
-        },
-      ],
-    };
-  };
+  const configFile = env.BROKER_CONFIG;
+  const sharedState = env.BROKER_DYNAMODB_ENDPOINT ?? env.BROKER_SECRETS_ENDPOINT;
+  const persisted = Boolean(env.BROKER_DATA_DIR || sharedState);
+  const demo: Demo | undefined = configFile || persisted ? undefined : await startDemo();
 
   const local = await startLocalBroker({
     host,
     port,
-    config,
+    config: async (listenUrl) => {
+      if (configFile) return loadConfigFile(configFile);
+      return demo?.config(listenUrl);
+    },
     dataDir: env.BROKER_DATA_DIR,
     dynamodbEndpoint: env.BROKER_DYNAMODB_ENDPOINT,
     secretsEndpoint: env.BROKER_SECRETS_ENDPOINT,
     tableName: env.BROKER_TABLE_NAME,
+  }).catch(async (error: unknown) => {
+    await demo?.close();
+    throw error;
   });
 
-  // One sync at start so the inventory search answers at once, then every sync.intervalSeconds if configured.
-  const sync = () =>
-    local.broker.inventory.sync
-      .syncAll()
-      .then(() => local.broker.inventory.search.invalidate())
-      .catch((error: unknown) => process.stderr.write(`inventory sync failed: ${String(error)}\n`));
-  void sync();
-  const interval = local.config.sync?.intervalSeconds;
-  const timer = interval ? setInterval(sync, interval * 1000) : undefined;
-  timer?.unref();
-
   let stopping = false;
-  const stop = async (signal: string) => {
+  let timer: NodeJS.Timeout | undefined;
+  const stop = async (reason: string) => {
     if (stopping) return;
     stopping = true;
     if (timer) clearInterval(timer);
-    process.stderr.write(`${signal}: stopping\n`);
+    process.stderr.write(`${reason}: stopping\n`);
     await local.close();
-    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    await demo?.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // `kill <npm pid>` ends npm and its shell but signals nothing below them: follow npm out.
+  const npm = findNpmAncestor();
+  if (npm !== undefined) whenProcessGone(npm, () => void stop('npm exited'));
   // Started with an IPC channel (the benchmark): answer `stats` with this process's CPU time, stop with the parent.
   if (process.send) {
     process.on('message', (message) => {
@@ -89,17 +68,45 @@ async function main(): Promise<void> {
     process.on('disconnect', () => void stop('disconnect'));
   }
 
-  process.stdout.write(`ready ${local.url}\n`);
-  if (demoKey) {
-    process.stdout.write(`demo api key: ${demoKey}\n`);
-    if (demoDeviceId) {
-      const link = await local.broker.links.create(
-        { clientId: 'demo', scopes: ['links:create'], appliances: ['demo'] },
-        { applianceId: 'demo', deviceId: demoDeviceId, viewerType: 'KVM' },
-      );
-      process.stdout.write(`demo launch link: ${link.url}\n`);
-    }
-  }
+  const broker = local.broker;
+  const removedDemo = demo ? [] : await removeDemoLeftovers(broker, local.config);
+  // One sync at start so the inventory search answers at once, then every sync.intervalSeconds if configured.
+  const sync = () =>
+    broker.inventory.sync
+      .syncAll()
+      .then(() => broker.inventory.search.invalidate())
+      .catch((error: unknown) => process.stderr.write(`inventory sync failed: ${String(error)}\n`));
+  void sync();
+  const interval = local.config?.sync?.intervalSeconds;
+  timer = interval ? setInterval(sync, interval * 1000) : undefined;
+  timer?.unref();
+  const state = env.BROKER_DATA_DIR
+    ? `in ${env.BROKER_DATA_DIR} (kept across restarts)`
+    : sharedState
+      ? `in the shared engines at ${[env.BROKER_DYNAMODB_ENDPOINT, env.BROKER_SECRETS_ENDPOINT].filter(Boolean).join(' and ')}`
+      : 'in memory (gone when the broker stops)';
+  const counts = async () => ({
+    appliances: (await broker.registry.list()).length,
+    clients: (await broker.clients.list()).length,
+  });
+  const served = new Set(routeList.filter((route) => route.method === 'GET').map((route) => route.path));
+  const facts: BannerFacts = {
+    url: local.url,
+    state,
+    docs: PERSON_ROUTES.filter(({ path }) => served.has(path)),
+    mode: demo
+      ? {
+          kind: 'demo',
+          apiKey: demo.apiKey,
+          sources: demo.sources.map((source) => source.facts),
+          links: await demo.createLinks(broker),
+        }
+      : configFile
+        ? { kind: 'config', file: configFile, ...(await counts()), removedDemo }
+        : { kind: 'store', ...(await counts()), removedDemo },
+  };
+  // One write, so nothing the broker logs meanwhile (stderr) lands inside the block.
+  process.stdout.write(renderBanner(facts));
 }
 
 main().catch((error: unknown) => {

@@ -20,8 +20,8 @@ export const KEYS_SECRET_ID = 'console-launch-broker/keys';
 export interface LocalBrokerOptions {
   host: string;
   port: number;
-  /** The validated configuration; the caller decides between a file and the demo. */
-  config: (listenUrl: string) => Promise<ConfigFile>;
+  /** The validated configuration (a file or the demo's); undefined serves what the store already holds. */
+  config: (listenUrl: string) => Promise<ConfigFile | undefined>;
   /** Keep state here across restarts; in memory when absent. */
   dataDir?: string | undefined;
   /** Attach to engines another process started (several broker processes sharing one state). */
@@ -33,7 +33,7 @@ export interface LocalBrokerOptions {
 export interface LocalBroker {
   url: string;
   broker: Broker;
-  config: ConfigFile;
+  config: ConfigFile | undefined;
   close(): Promise<void>;
 }
 
@@ -77,14 +77,14 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     const listenUrl = await server.listen();
     stops.push(() => server.close());
     const config = await options.config(listenUrl);
-    process.env.PUBLIC_BASE_URL = (config.publicBaseUrl ?? listenUrl).replace(/\/$/, '');
+    process.env.PUBLIC_BASE_URL = (config?.publicBaseUrl ?? listenUrl).replace(/\/$/, '');
     // A fresh broker for this server (a second start in one process must not reuse a closed one), made the
     // process-wide one the handlers use.
     const created = createBroker();
     useBroker(created);
     const broker = await created;
     stops.push(() => broker.close());
-    await applyConfig(broker, config);
+    if (config) await applyConfig(broker, config);
     return { url: listenUrl, broker, config, close };
   } catch (error) {
     await close();

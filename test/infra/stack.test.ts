@@ -30,6 +30,7 @@ beforeAll(() => {
 
 const FUNCTIONS = [
   'health',
+  'home',
   'openapi',
   'login',
   'devices',
@@ -75,12 +76,12 @@ describe('functions', () => {
     for (const [, group] of groups) expect(group.Properties?.RetentionInDays).toBe(90);
   });
 
-  it('broker functions get the Powertools settings and the table; health and openapi only Powertools', () => {
+  it('broker functions get the Powertools settings and the table; health, home and openapi only Powertools', () => {
     for (const name of FUNCTIONS) {
       const env = functionEnv(s, name);
       expect(env.POWERTOOLS_SERVICE_NAME, name).toBe('console-launch-broker');
       expect(env.POWERTOOLS_LOG_LEVEL, name).toBe('INFO');
-      if (name === 'health' || name === 'openapi') {
+      if (name === 'health' || name === 'home' || name === 'openapi') {
         expect(env.TABLE_NAME, name).toBeUndefined();
       } else {
         expect(env.TABLE_NAME, name).toEqual({ Ref: expect.stringMatching(/^StateTable/) });
@@ -149,7 +150,13 @@ describe('api', () => {
         expect(p.AuthorizerId, routeKey(route)).toBeUndefined();
       }
     }
-    for (const open of ['GET /health', 'GET /openapi.json', 'GET /launch/{token}', 'HEAD /launch/{token}']) {
+    for (const open of [
+      'GET /',
+      'GET /health',
+      'GET /openapi.json',
+      'GET /launch/{token}',
+      'HEAD /launch/{token}',
+    ]) {
       expect(byKey.get(open)?.Properties?.AuthorizationType, open).toBe('NONE');
     }
     expect(routeList.filter((route) => route.scope).length).toBeGreaterThanOrEqual(8);
@@ -203,6 +210,7 @@ describe('iam', () => {
   /** Every permission of every function, written out. A change to a function's data access changes this table. */
   const EXPECTED: Record<string, Record<string, string[]>> = {
     health: base({}),
+    home: base({}),
     openapi: base({}),
     authorizer: base({
       'dynamodb:GetItem': [table('APIKEY#*')],
