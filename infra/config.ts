@@ -96,6 +96,32 @@ export const deployConfigSchema = z
         burstLimit: z.number().int().positive().max(5_000).default(100),
       })
       .prefault({}),
+    /**
+     * Throttle of each launch route (`GET` and `HEAD /launch/{token}`), apart from the API routes' (`throttle`,
+     * one bucket per route), so junk on one side cannot use up the other's budget.
+     */
+    launchThrottle: z
+      .strictObject({
+        rateLimit: z.number().positive().max(10_000).default(50),
+        burstLimit: z.number().int().positive().max(5_000).default(100),
+      })
+      .prefault({}),
+    /**
+     * CloudFront in front of the API with an AWS WAF rate-based rule per source address (HTTP APIs cannot carry
+     * a web ACL). Launch links then use the distribution's domain unless publicBaseUrl says otherwise.
+     */
+    edge: z
+      .strictObject({
+        waf: z.boolean(),
+        /** Requests one address may send in any 5 minutes before WAF blocks it (WAF's minimum is 10). */
+        rateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(1_000),
+        /** An existing CLOUDFRONT web ACL (in us-east-1); required when the stack is in another region. */
+        webAclArn: awsId(
+          /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[A-Za-z0-9_-]{1,128}\/[0-9a-f-]{36}$/,
+          'a global (CLOUDFRONT) WAFv2 web ACL ARN',
+        ).optional(),
+      })
+      .optional(),
     /** EventBridge Scheduler expression of the inventory sync. */
     syncSchedule: z
       .string()
@@ -155,6 +181,15 @@ export const deployConfigSchema = z
         code: 'custom',
         path: ['applianceConnectTimeoutMs'],
         message: 'must not exceed applianceTimeoutMs',
+      });
+    }
+    if (config.edge?.waf && config.customDomain) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['customDomain'],
+        message:
+          'not with edge.waf: the custom domain would reach API Gateway around the WAF; point your domain at ' +
+          'the distribution and set publicBaseUrl',
       });
     }
     if (config.publicBaseUrl && config.customDomain) {

@@ -4,6 +4,7 @@ import type { RouteSpec } from '../functions/routes.js';
 import type { DeployConfig } from './config.js';
 import { Api } from './constructs/api.js';
 import { functionExists } from './constructs/broker-function.js';
+import { Edge } from './constructs/edge.js';
 import { Functions } from './constructs/functions.js';
 import { Network } from './constructs/network.js';
 import { Observability } from './constructs/observability.js';
@@ -11,6 +12,18 @@ import { Schedule } from './constructs/schedule.js';
 import { Secrets } from './constructs/secrets.js';
 import { State } from './constructs/state.js';
 import { AUTHORIZER_FUNCTION, LAUNCH_FUNCTION, SYNC_FUNCTION } from './function-profiles.js';
+
+/**
+ * The context flag (`cdk synth -c allowInsecureAppliances=true`) without which the functions refuse appliances
+ * registered with `tls.insecure`: turning certificate checks off is a decision made at deploy time, on record.
+ */
+export const ALLOW_INSECURE_CONTEXT = 'allowInsecureAppliances';
+
+/** True only for an explicit `true` (a CLI `-c` flag arrives as the string "true"). */
+export function allowsInsecureAppliances(scope: Construct): boolean {
+  const value: unknown = scope.node.tryGetContext(ALLOW_INSECURE_CONTEXT);
+  return value === true || value === 'true';
+}
 
 export interface ConsoleLaunchBrokerStackProps extends StackProps {
   config: DeployConfig;
@@ -24,6 +37,7 @@ export interface ConsoleLaunchBrokerStackProps extends StackProps {
 export class ConsoleLaunchBrokerStack extends Stack {
   readonly functions: Functions;
   readonly api: Api;
+  readonly edge: Edge | undefined;
   readonly schedule: Schedule | undefined;
   readonly observability: Observability;
 
@@ -32,6 +46,14 @@ export class ConsoleLaunchBrokerStack extends Stack {
     const { config, routes } = props;
     const exists = props.functionExists ?? functionExists;
     const removalPolicy = config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const allowInsecure = allowsInsecureAppliances(this);
+    if (allowInsecure) {
+      Annotations.of(this).addWarningV2(
+        'broker:insecure-appliances-allowed',
+        `${ALLOW_INSECURE_CONTEXT} is set: appliances registered with tls.insecure are used without any ` +
+          'certificate check, so anyone on the network path can collect their passwords.',
+      );
+    }
 
     // The functions: every route's, the authorizer, and the sync once its file exists.
     const routeFunctions = [...new Set(routes.map((route) => route.function))];
@@ -93,6 +115,7 @@ export class ConsoleLaunchBrokerStack extends Stack {
         POWERTOOLS_SERVICE_NAME: 'console-launch-broker',
         POWERTOOLS_LOG_LEVEL: config.logLevel,
         POWERTOOLS_METRICS_NAMESPACE: 'ConsoleLaunchBroker',
+        ALLOW_INSECURE_APPLIANCES: String(allowInsecure),
       },
       applianceTimeoutMs: config.applianceTimeoutMs,
       logRetention: config.logRetentionDays,
@@ -108,11 +131,19 @@ export class ConsoleLaunchBrokerStack extends Stack {
       handlerOf: (name) => this.functions.target(name),
       authorizer: this.functions.get(AUTHORIZER_FUNCTION).fn,
       throttle: config.throttle,
+      launchThrottle: config.launchThrottle,
       logRetention: config.logRetentionDays,
       removalPolicy,
       customDomain: config.customDomain,
     });
-    const publicBaseUrl = config.publicBaseUrl ?? this.api.publicBaseUrl;
+    this.edge = config.edge?.waf
+      ? new Edge(this, 'Edge', {
+          httpApi: this.api.httpApi,
+          rateLimitPer5Minutes: config.edge.rateLimitPer5Minutes,
+          webAclArn: config.edge.webAclArn,
+        })
+      : undefined;
+    const publicBaseUrl = config.publicBaseUrl ?? this.edge?.url ?? this.api.publicBaseUrl;
     this.functions.addBrokerEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
 
     this.schedule = syncExists
@@ -142,6 +173,16 @@ export class ConsoleLaunchBrokerStack extends Stack {
     new CfnOutput(this, 'KeysSecretArn', { value: secrets.keys.secretArn });
     new CfnOutput(this, 'ApplianceSecretPrefix', { value: secrets.applianceSecretPrefix });
     new CfnOutput(this, 'Region', { value: this.region });
+    new CfnOutput(this, 'AllowInsecureAppliances', {
+      value: String(allowInsecure),
+      description: `Whether appliances with tls.insecure are used (context flag ${ALLOW_INSECURE_CONTEXT})`,
+    });
+    if (this.edge) {
+      new CfnOutput(this, 'EdgeUrl', {
+        value: this.edge.url,
+        description: 'CloudFront (with WAF) in front of the API',
+      });
+    }
     if (this.api.domain) {
       new CfnOutput(this, 'CustomDomainTarget', {
         value: this.api.domain.regionalDomainName,

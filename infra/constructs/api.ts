@@ -10,13 +10,21 @@ import { Construct } from 'constructs';
 import type { RouteSpec } from '../../functions/routes.js';
 import { acknowledge } from '../nag.js';
 
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
 export interface ApiProps {
   /** The contract's routes (`functions/routes.ts`). */
   routes: RouteSpec[];
   /** The Lambda serving a function name. */
   handlerOf: (name: string) => lambda.IFunction;
   authorizer: lambda.IFunction;
-  throttle: { rateLimit: number; burstLimit: number };
+  /** Each API route's own bucket (and the stage default). */
+  throttle: Throttle;
+  /** Each launch route's own bucket. */
+  launchThrottle: Throttle;
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
   customDomain?: { domainName: string; certificateArn: string } | undefined;
@@ -45,8 +53,8 @@ export const ACCESS_LOG_FIELDS = {
 
 /**
  * The HTTP API of the contract: one route per `routeList` entry, the REQUEST authorizer (simple responses,
- * cached 5 minutes per Authorization header) on every route with a scope and on no other, stage throttling,
- * JSON access logs, and an optional custom domain for stable launch links.
+ * cached 5 minutes per Authorization header) on every route with a scope and on no other, a throttle per route
+ * (launch routes and API routes with separate budgets), JSON access logs, and an optional custom domain for stable launch links.
  */
 export class Api extends Construct {
   readonly httpApi: apigw.HttpApi;
@@ -100,6 +108,7 @@ export class Api extends Construct {
       resultsCacheTtl: Duration.minutes(5),
     });
     const none = new apigw.HttpNoneAuthorizer();
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     const integrations = new Map<string, HttpLambdaIntegration>();
     for (const route of props.routes) {
       let integration = integrations.get(route.function);
@@ -116,18 +125,28 @@ export class Api extends Construct {
         integration,
         authorizer: route.scope ? authorizer : none,
       });
+      const limits = route.path.startsWith('/launch/') ? props.launchThrottle : props.throttle;
+      routeSettings[`${route.method} ${route.path}`] = {
+        ThrottlingRateLimit: limits.rateLimit,
+        ThrottlingBurstLimit: limits.burstLimit,
+      };
+      // CloudFormation refuses route settings for a route key that does not exist yet.
+      if (created) this.stage.node.addDependency(created);
       if (!route.scope && created) {
         acknowledge(
           created,
           'AwsSolutions-APIG4',
           `${route.method} ${route.path} is public by contract: ` +
             (route.path.startsWith('/launch/')
-              ? 'the unguessable link token (≥128 bits, stored only as a hash) is the credential, and the ' +
+              ? 'the unguessable link token (192 random bits, stored only as a hash) is the credential, and the ' +
                 'person clicking an e-mailed link has no API key.'
               : 'liveness and the OpenAPI document expose no data and must answer without an API key.'),
         );
       }
     }
+
+    // The L2 stage sets only the default route settings; each route gets its own bucket here.
+    (this.stage.node.defaultChild as apigw.CfnStage).routeSettings = routeSettings;
 
     this.publicBaseUrl = this.domain ? `https://${props.customDomain?.domainName}` : this.httpApi.apiEndpoint;
   }

@@ -110,8 +110,14 @@ export class BrokerFunction extends Construct {
       }),
       ...props.statements,
     ];
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: props.description,
+      inlinePolicies: { access: new iam.PolicyDocument({ statements }) },
+    });
     if (props.vpc) {
-      statements.push(
+      // In the default policy beside X-Ray's, never in `access`: the only statements that may name "*".
+      this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'VpcNetworkInterfaces',
           actions: [
@@ -126,11 +132,6 @@ export class BrokerFunction extends Construct {
         }),
       );
     }
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: props.description,
-      inlinePolicies: { access: new iam.PolicyDocument({ statements }) },
-    });
     this.fn = new NodejsFunction(this, 'Function', {
       entry: props.entry,
       handler: 'handler',
@@ -155,8 +156,10 @@ export class BrokerFunction extends Construct {
         : {}),
     });
 
+    // On the default policy resource only (X-Ray's statements, and the VPC's), not on the role's subtree: a
+    // "*" added to the role's own `access` policy must still fail synthesis.
     acknowledge(
-      this.role,
+      (this.role.node.findChild('DefaultPolicy') as iam.Policy).node.defaultChild as iam.CfnPolicy,
       'AwsSolutions-IAM5[Resource::*]',
       'X-Ray PutTraceSegments/PutTelemetryRecords (added by active tracing) and, for functions in a VPC, the ' +
         'network interface actions Lambda needs support no resource-level permissions: AWS requires "*".',

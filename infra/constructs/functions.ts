@@ -70,7 +70,8 @@ export class Functions extends Construct {
       if (usesBroker) for (const dependency of props.dependsOn) fn.node.addDependency(dependency);
       if (profile.applianceFacing) {
         acknowledge(
-          fn.role,
+          // The role resource, whose inline policy holds the grant; not the role's subtree.
+          fn.role.node.defaultChild as iam.CfnRole,
           `AwsSolutions-IAM5[Resource::${nagText(this, props.applianceSecretArnPattern)}]`,
           'Appliance credentials are one secret per appliance, created by the operator CLI at run time under ' +
             `${props.applianceSecretPrefix}; the prefix wildcard (GetSecretValue only) is the narrowest ` +

@@ -480,6 +480,7 @@ describe('outputs', () => {
   it('exports what the operator CLI needs', () => {
     expect(Object.keys(s.json.Outputs ?? {}).sort()).toEqual(
       [
+        'AllowInsecureAppliances',
         'ApiEndpoint',
         'ApplianceSecretPrefix',
         'KeysSecretArn',
