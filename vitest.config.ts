@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
+    // Broker logs are held back and printed only for a failing test (VERBOSE_TEST_LOGS=1 shows them all).
+    setupFiles: ['test/support/log-capture.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,3 +1,4 @@
+import type { LogItem } from '@aws-lambda-powertools/logger';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
@@ -18,11 +19,81 @@ export function redact(key: string, value: unknown): unknown {
   return typeof value === 'string' ? value.replace(SECRET_VALUE, '[redacted]') : value;
 }
 
-/** The one logger of the process (Powertools, JSON lines). */
-export const logger = new Logger({ serviceName: SERVICE, jsonReplacerFn: redact });
+/** JSON lines on stdout (Lambda, CloudWatch) or short text lines on stderr (a person at a terminal). */
+export type LogFormat = 'json' | 'text';
+let format: LogFormat = 'json';
+
+/**
+ * Called by the local runtime only: text for a person unless BROKER_LOG_FORMAT=json asks for Lambda's lines
+ * (metric blobs included). In Lambda nothing calls this, so nothing changes there.
+ */
+export function useLocalLogFormat(env: NodeJS.ProcessEnv = process.env): LogFormat {
+  format = env.BROKER_LOG_FORMAT === 'json' ? 'json' : 'text';
+  return format;
+}
+
+/** Attributes every Lambda line carries that a person reading a terminal does not need. */
+const TEXT_HIDDEN = new Set([
+  'level',
+  'message',
+  'timestamp',
+  'service',
+  'sampling_rate',
+  'xray_trace_id',
+  'cold_start',
+  'function_name',
+  'function_memory_size',
+  'function_arn',
+  'function_request_id',
+]);
+
+/** One log entry as a short line: `12:00:01.234 WARN  message key=value …`, redacted as the JSON is. */
+export function textLine(attributes: Record<string, unknown>): string {
+  const time = String(attributes.timestamp ?? new Date().toISOString()).slice(11, 23);
+  const level = String(attributes.level ?? 'INFO').padEnd(5);
+  const fields = Object.entries(attributes)
+    .filter(([key, value]) => !TEXT_HIDDEN.has(key) && value !== undefined)
+    .map(([key, value]) => `${key}=${fieldText(key, value)}`);
+  return [time, level, redact('', String(attributes.message ?? '')), ...fields].join(' ');
+}
+
+function fieldText(key: string, value: unknown): string {
+  const redacted = redact(key, value);
+  if (typeof redacted === 'string') return /\s/.test(redacted) ? JSON.stringify(redacted) : redacted;
+  if (key === 'error' && redacted && typeof redacted === 'object') {
+    const { name, message } = redacted as { name?: unknown; message?: unknown };
+    return JSON.stringify(`${String(name ?? 'Error')}: ${String(message ?? '')}`);
+  }
+  return JSON.stringify(redacted, redact) ?? String(redacted);
+}
+
+class BrokerLogger extends Logger {
+  protected override printLog(logLevel: number, log: LogItem): void {
+    if (format === 'json') {
+      super.printLog(logLevel, log);
+      return;
+    }
+    log.prepareForPrint();
+    process.stderr.write(`${textLine(log.getAttributes())}\n`);
+  }
+}
+
+/** The one logger of the process (Powertools, JSON lines in Lambda). */
+export const logger: Logger = new BrokerLogger({ serviceName: SERVICE, jsonReplacerFn: redact });
+
+class BrokerMetrics extends Metrics {
+  /** EMF blobs are for CloudWatch; in text format they are dropped, as a person could not read them anyway. */
+  override publishStoredMetrics(): this {
+    if (format === 'json') return super.publishStoredMetrics();
+    this.clearMetrics();
+    this.clearDimensions();
+    this.clearMetadata();
+    return this;
+  }
+}
 
 /** The one metrics emitter of the process (CloudWatch EMF). Most requests add no metric: that is not news. */
-export const metrics = new Metrics({
+export const metrics: Metrics = new BrokerMetrics({
   serviceName: SERVICE,
   namespace: NAMESPACE,
   logger: {

@@ -1,5 +1,6 @@
 import { routeList } from '../../functions/routes.js';
 import { ConfigFileError, loadConfigFile } from '../../shared/config/file.js';
+import { useLocalLogFormat } from '../../shared/observability.js';
 import { type BannerFacts, renderBanner } from './banner.js';
 import { type Demo, removeDemoLeftovers, startDemo } from './demo.js';
 import { findNpmAncestor, whenProcessGone } from './npm-parent.js';
@@ -20,6 +21,7 @@ const PERSON_ROUTES = [
  */
 async function main(): Promise<void> {
   const env = process.env;
+  useLocalLogFormat(env);
   const host = env.HOST ?? '127.0.0.1';
   const port = Number.parseInt(env.PORT ?? '3000', 10);
   const configFile = env.BROKER_CONFIG;
