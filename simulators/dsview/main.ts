@@ -1,9 +1,11 @@
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type Platform, type SimulatorOptions, startDsviewSimulator } from './simulator.js';
 
 const USAGE =
   'usage: npm run simulator -- [--port N] [--host ADDR] [--devices N] [--seed S] [--latency MS]\n' +
-  '                            [--username U] [--password P] [--platform MP1000|MP1000VA|RM1048P] [--firmware X.Y.Z]';
+  '                            [--username U] [--password P] [--platform MP1000|MP1000VA|RM1048P] [--firmware X.Y.Z]\n' +
+  '                            [--ca-out FILE]   (write the certificate PEM there, for appliances add --tls-ca-file)';
 
 const PLATFORMS: readonly string[] = ['MP1000', 'MP1000VA', 'RM1048P'];
 
@@ -13,7 +15,7 @@ function count(name: string, value: string): number {
 }
 
 /** Turns command-line arguments into simulator options; throws with a readable message on bad input. */
-function parseOptions(args: string[]): SimulatorOptions | 'help' {
+function parseOptions(args: string[]): { options: SimulatorOptions; caOut?: string } | 'help' {
   const { values } = parseArgs({
     args,
     strict: true,
@@ -27,6 +29,7 @@ function parseOptions(args: string[]): SimulatorOptions | 'help' {
       password: { type: 'string' },
       platform: { type: 'string' },
       firmware: { type: 'string' },
+      'ca-out': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -43,25 +46,28 @@ function parseOptions(args: string[]): SimulatorOptions | 'help' {
       throw new Error(`--platform must be one of ${PLATFORMS.join(', ')}`);
     options.platform = values.platform as Platform;
   }
-  return options;
+  return values['ca-out'] === undefined ? { options } : { options, caOut: values['ca-out'] };
 }
 
 async function main(): Promise<void> {
-  let options: SimulatorOptions | 'help';
+  let parsed: ReturnType<typeof parseOptions>;
   try {
-    options = parseOptions(process.argv.slice(2));
+    parsed = parseOptions(process.argv.slice(2));
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
     process.exit(2);
   }
-  if (options === 'help') {
+  if (parsed === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const simulator = await startDsviewSimulator(options);
-  // One line, so scripts (and the vendor's Python example with verify=False) can be pointed at it.
+  const simulator = await startDsviewSimulator(parsed.options);
+  // The certificate is its own CA (self-signed), so this PEM is what `appliances add --tls-ca-file` takes.
+  if (parsed.caOut) await writeFile(parsed.caOut, simulator.certPem);
+  // One line, so scripts (and the vendor's Python example with verify=False) can be pointed at it; the
+  // fingerprint is what `appliances add --tls-fingerprint` takes.
   process.stdout.write(
-    `ready ${simulator.url} username=${simulator.username} password=${simulator.password}\n`,
+    `ready ${simulator.url} username=${simulator.username} password=${simulator.password} fingerprint256=${simulator.fingerprint256}\n`,
   );
   const stop = (): void => {
     simulator.close().then(

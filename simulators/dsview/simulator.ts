@@ -764,6 +764,7 @@ class Simulator implements DsviewSimulator {
       : 'n/a';
     const rows: [string, string, string][] = [
       ['viewer-type', 'Viewer type', viewerType],
+      ['device-name', 'Device', device.device_name],
       ['device-id', 'Device id', device.id],
       ['device-type', 'Device type', device.device_type_programmatic_name],
       ['sharing-mode', 'Sharing mode', sharing],
@@ -774,7 +775,11 @@ class Simulator implements DsviewSimulator {
       ([id, label, value]) => `<dt>${label}</dt><dd id="${id}">${escapeHtml(value)}</dd>`,
     );
     const attributes = ` data-viewer-type="${viewerType}" data-device-id="${escapeHtml(device.id)}"`;
-    const body = `<h1>${viewerType} session: ${escapeHtml(device.device_name)}</h1>\n<dl>\n${list.join('\n')}\n</dl>`;
+    // A person who clicked a demo link sees at once that this is the simulator and what the click asked for.
+    const notice =
+      '<p id="simulated"><strong>Simulated DSView viewer.</strong> No real console is behind this page: it ' +
+      'shows what the viewer was opened with, so you can check the click asked for the right device and modes.</p>';
+    const body = `<h1>${viewerType} session: ${escapeHtml(device.device_name)}</h1>\n${notice}\n<dl>\n${list.join('\n')}\n</dl>`;
     return htmlPage(200, 'DSView Viewer', body, attributes);
   }
 

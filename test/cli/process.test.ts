@@ -89,7 +89,7 @@ describe('the CLI as a process', () => {
     );
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(
-      /^added appliance lab \(MP1000 3\.33\.8 at https:\/\/127\.0\.0\.1:\d+, TLS pin/,
+      /^added appliance lab \((dsview )?MP1000 3\.33\.8 at https:\/\/127\.0\.0\.1:\d+, TLS pin/,
     );
     expect(result.stdout + result.stderr).not.toContain(sim.password);
     // No broker log lines: the CLI reports in its own words.
@@ -127,5 +127,15 @@ describe('the CLI as a process', () => {
     expect(usage.code).toBe(2);
     expect(usage.stdout).toBe('');
     expect(cliLines(usage.stderr)).toBe('console-launch-broker: --base-url: must be an https:// URL');
+  });
+
+  it('KEY=$(npm run -s cli -- clients create …) captures the key alone, as the README and help write it', async () => {
+    const shell = await run('sh', [
+      '-c',
+      'KEY=$(npm run -s cli -- clients create capture --local --scopes devices:read --appliances "*") && printf "%s" "$KEY"',
+    ]);
+    expect(shell.code, shell.stderr).toBe(0);
+    // Without -s, npm's "> console-launch-broker@… cli" banner would be captured ahead of the key.
+    expect(shell.stdout).toMatch(/^clb_[A-Za-z0-9_-]{43}$/);
   });
 });

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
-import { networkInterfaces } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type ConnectionOptions, connect } from 'node:tls';
 import { Agent, fetch } from 'undici';
@@ -395,6 +397,10 @@ describe('GET /api/v1/launchUI/', () => {
     expect(answer.headers.get('referrer-policy')).toBe('no-referrer');
     expect(answer.text).toContain('<title>DSView Viewer</title>');
     expect(answer.text).toContain('KVM session: rack12-web01 KVM');
+    // It says it is the simulator and shows what it was opened with.
+    expect(answer.text).toContain('Simulated DSView viewer.');
+    expect(answer.text).toContain(`<dd id="device-id">${device.id}</dd>`);
+    expect(answer.text).toContain('<dd id="device-name">rack12-web01 KVM</dd>');
     expect(answer.text).toContain('ACTIVE');
     expect(answer.text).not.toContain(t);
     expect(sim.counters.launches).toBe(1);
@@ -778,9 +784,13 @@ describe('control routes', () => {
 
 describe('main.ts', () => {
   it('prints one ready line, serves the printed credentials, and exits 0 on SIGTERM', async () => {
+    const caOut = join(tmpdir(), `sim-ca-${process.pid}-${Date.now()}.pem`);
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'simulators/main.ts', '--port', '0', '--username', 'ops', '--devices', '12'],
+      [
+        ...['--import', 'tsx', 'simulators/main.ts', '--port', '0', '--username', 'ops', '--devices', '12'],
+        ...['--ca-out', caOut],
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     onTestFinished(() => {
@@ -788,9 +798,16 @@ describe('main.ts', () => {
     });
     const lines = createInterface({ input: child.stdout });
     const [line] = (await once(lines, 'line')) as [string];
-    const match = /^ready (https:\/\/127\.0\.0\.1:(\d+)) username=(\S+) password=(\S{16,})$/.exec(line);
+    const match =
+      /^ready (https:\/\/127\.0\.0\.1:(\d+)) username=(\S+) password=(\S{16,}) fingerprint256=(\S+)$/.exec(
+        line,
+      );
     expect(match, line).not.toBeNull();
-    const [, url, , username, password] = match ?? [];
+    const [, url, , username, password, fingerprint] = match ?? [];
+    // The printed fingerprint is the certificate's, and --ca-out wrote that certificate.
+    const written = new X509Certificate(await readFile(caOut, 'utf8'));
+    await rm(caOut, { force: true });
+    expect(written.fingerprint256).toBe(fingerprint);
     const response = await fetch(`${url}/api/v1/userSessions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
