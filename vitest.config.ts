@@ -1,4 +1,6 @@
 import { defineConfig } from 'vitest/config';
+// The workers inherit this process's environment: the AWS SDK's Node 22 notice stays off in each (see the file).
+import './infra/node-support.js';
 
 export default defineConfig({
   test: {
