@@ -21,7 +21,7 @@ import {
   str,
   UsageError,
 } from './args.js';
-import type { CliCommand } from './cli.js';
+import type { CliCommand, CliContext } from './cli.js';
 import { readSecret } from './secret-input.js';
 import { SETTING_DEFAULTS } from './target.js';
 
@@ -172,10 +172,20 @@ const test: CliCommand = {
   summary: 'log in once and list devices; print latency, device count and the certificate seen',
   args: ['<id>'],
   target: true,
-  options: JSON_OPTION,
+  options: {
+    ...JSON_OPTION,
+    url: {
+      type: 'string',
+      value: '<https url>',
+      description: 'instead of <id>: an appliance not added yet; print only the SHA-256 fingerprint it presents',
+    },
+  },
   details: `Uses the stored credentials and trust rule, exactly as the broker would. The certificate fingerprint
-is printed even when the trust check fails, so it can be compared and pinned with --tls-fingerprint.`,
+is printed even when the trust check fails, so it can be compared and pinned with --tls-fingerprint.
+Before adding an appliance: FP=$(npm run -s cli -- appliances test --url https://10.0.0.5) prints the fingerprint alone.`,
   async run(context, args) {
+    const url = str(args.values, 'url');
+    if (url !== undefined) return printFingerprint(context, args, url, this);
     const [id] = positionalArgs(args, this, 2) as [string];
     idSchema.parse(id);
     const json = flag(args.values, 'json');
@@ -324,6 +334,27 @@ function trustVerdict(tls: TlsTrust, seen: string): string {
   }
   if ('caPem' in tls) return 'checked against the stored CA by the login below';
   return 'not verified (tls insecure)';
+}
+
+/** `appliances test --url`: the certificate an appliance presents before it is added, to pin with --tls-fingerprint. */
+async function printFingerprint(
+  context: CliContext,
+  args: ParsedArgs,
+  url: string,
+  command: CliCommand,
+): Promise<number> {
+  positionalArgs(args, { ...command, args: [] }, 2);
+  if (!url.startsWith('https://') || !URL.canParse(url)) throw new UsageError('--url: must be an https:// URL');
+  const probe = await probeCertificate(url, SETTING_DEFAULTS.APPLIANCE_CONNECT_TIMEOUT_MS);
+  if ('error' in probe) throw new CliError(`no certificate from ${url}: ${probe.error}`);
+  if (flag(args.values, 'json')) {
+    context.out(JSON.stringify({ baseUrl: url, certificate: probe }, null, 2));
+  } else {
+    context.out(probe.fingerprint256);
+    context.err(`subject ${probe.subject}, valid until ${probe.validTo}; compare it with the appliance's own, then`);
+    context.err(`appliances add <id> --base-url ${url} … --tls-fingerprint ${probe.fingerprint256}`);
+  }
+  return 0;
 }
 
 interface CertificateSeen {

@@ -138,4 +138,11 @@ describe('the CLI as a process', () => {
     // Without -s, npm's "> console-launch-broker@… cli" banner would be captured ahead of the key.
     expect(shell.stdout).toMatch(/^clb_[A-Za-z0-9_-]{43}$/);
   });
+
+  it('appliances test --url prints the fingerprint of an appliance not added yet, alone on stdout', async () => {
+    const probed = await run(process.execPath, ['infra/cli/bin.mjs', 'appliances', 'test', '--url', sim.url]);
+    expect(probed.code, probed.stderr).toBe(0);
+    expect(probed.stdout).toBe(`${sim.fingerprint256}\n`);
+    expect(probed.stderr).toContain(`--tls-fingerprint ${sim.fingerprint256}`);
+  });
 });
