@@ -32,7 +32,7 @@ export function renderBanner(facts: BannerFacts): string {
     lines.push(
       mode.kind === 'config'
         ? `configuration: ${mode.file} (${what})`
-        : `serving the configuration already stored (${what}); BROKER_CONFIG=<file> adds a file's`,
+        : `serving the configuration already stored (${what}); add to it with BROKER_CONFIG=<file> or the CLI`,
     );
     if (mode.removedDemo.length)
       lines.push(`removed what demo mode had added: ${mode.removedDemo.join(', ')}`);

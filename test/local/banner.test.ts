@@ -79,4 +79,17 @@ describe('the start banner', () => {
     expect(text).toContain('removed what demo mode had added: appliance demo');
     expect(text).toContain('State: in .data (kept across restarts).');
   });
+
+  it('with stored state and no file, says so and how to add to it', () => {
+    const text = renderBanner({
+      url: URL,
+      state: 'in the shared engines at http://127.0.0.1:8000',
+      docs,
+      mode: { kind: 'store', appliances: 0, clients: 0, removedDemo: [] },
+    });
+    expect(text).toContain(
+      'serving the configuration already stored (0 appliances and 0 API clients); add to it with BROKER_CONFIG=<file> or the CLI',
+    );
+    expect(text).not.toContain('demo');
+  });
 });
