@@ -1,7 +1,7 @@
 import middy from '@middy/core';
 import { getBroker } from '../shared/broker.js';
-import { htmlErrors } from './launch.js';
 import type { ApiEvent, ApiResult } from './lib/events.js';
+import { htmlErrors } from './lib/launch-response.js';
 import { observability } from './lib/middlewares.js';
 import { LAUNCH_HEADERS } from './lib/pages.js';
 

@@ -1,13 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { MiddlewareObj } from '@middy/core';
 import middy from '@middy/core';
 import { ApplianceError } from '../shared/appliances/errors.js';
 import { getBroker } from '../shared/broker.js';
+import { DeviceUnavailableError } from '../shared/errors.js';
 import { logger, metrics } from '../shared/observability.js';
 import { sourceOf } from './lib/api-route.js';
 import type { ApiEvent, ApiResult } from './lib/events.js';
+import { clickResponse, htmlErrors } from './lib/launch-response.js';
 import { observability } from './lib/middlewares.js';
-import { LAUNCH_HEADERS, LINK_NOT_FOUND, page } from './lib/pages.js';
+import { LINK_NOT_FOUND, page } from './lib/pages.js';
 import { toProblem } from './lib/problem.js';
 
 const REFUSALS = {
@@ -25,44 +26,7 @@ const REFUSALS = {
   },
 } as const;
 
-/** Failures of the click itself become a page for a person, never JSON and never a stack. */
-export function htmlErrors(): MiddlewareObj<ApiEvent, ApiResult> {
-  return {
-    onError: (request) => {
-      const problem = toProblem(request.error);
-      const known = ERROR_PAGES[problem.status as keyof typeof ERROR_PAGES];
-      if (!known || problem.status >= 500) logger.error('launch failed', { problem: problem.type });
-      const retryAfter = (request.error as { retryAfterSeconds?: number } | null)?.retryAfterSeconds;
-      request.response = page({
-        ...(known ?? ERROR_PAGES[500]),
-        status: known ? problem.status : 500,
-        ...(retryAfter ? { headers: { 'retry-after': String(retryAfter) } } : {}),
-      });
-    },
-  };
-}
-
-const FAILED = {
-  title: 'Something went wrong',
-  message: 'The console could not be opened. Try again in a minute.',
-} as const;
-
-const ERROR_PAGES = {
-  404: LINK_NOT_FOUND,
-  429: {
-    title: 'Too many attempts',
-    message: 'Too many failed attempts from your address. Wait a minute and try again.',
-  },
-  500: FAILED,
-  502: FAILED,
-  503: {
-    title: 'Temporarily unavailable',
-    message: 'The broker cannot reach its state store. Try again in a minute.',
-  },
-  504: FAILED,
-} as const;
-
-/** `GET /launch/{token}`: claim the link, mint one ticket, 302 to the appliance's viewer. */
+/** `GET /launch/{token}`: claim the link, launch once, answer with the console (302, page, file or 202). */
 export const handler = middy<ApiEvent, ApiResult>()
   .use(observability())
   .use(htmlErrors())
@@ -81,15 +45,28 @@ export const handler = middy<ApiEvent, ApiResult>()
         broker.settings.LAUNCH_FAILURES_PER_MINUTE,
       );
     }
-    if (result.kind === 'redirect') {
-      metrics.addMetric('LaunchRedirected', MetricUnit.Count, 1);
-      return { statusCode: 302, headers: { location: result.location, ...LAUNCH_HEADERS } };
+    if (result.kind === 'launch') {
+      metrics.addMetric(
+        result.launch.kind === 'pending' ? 'LaunchPending' : 'LaunchRedirected',
+        MetricUnit.Count,
+        1,
+      );
+      return clickResponse(result.launch);
     }
     if (result.kind === 'refused') {
       metrics.addMetric(`LaunchRefused`, MetricUnit.Count, 1);
       return page({
         ...REFUSALS[result.state],
         fallbackUrl: result.state === 'revoked' ? undefined : result.fallbackUrl,
+      });
+    }
+    if (result.error instanceof DeviceUnavailableError) {
+      metrics.addMetric('LaunchDeviceUnavailable', MetricUnit.Count, 1);
+      return page({
+        status: 409,
+        title: 'The console cannot be opened now',
+        message: `${result.error.reason}. Nothing was used up; try the link again once that has changed.`,
+        fallbackUrl: result.fallbackUrl,
       });
     }
     metrics.addMetric('LaunchApplianceFailed', MetricUnit.Count, 1);

@@ -55,11 +55,19 @@ export const routes = {
     summary: 'This OpenAPI 3.1 document',
     responses: [{ status: 200, description: 'OpenAPI document' }],
   },
+  listAppliances: {
+    method: 'GET',
+    path: '/v1/appliances',
+    function: 'appliances',
+    summary: 'The console sources this client may use, with their kind and viewer types',
+    scope: 'devices:read',
+    responses: [{ status: 200, description: 'Appliances', schema: api.appliancesResponse }],
+  },
   login: {
     method: 'POST',
     path: '/v1/appliances/{applianceId}/login',
     function: 'login',
-    summary: 'Ensure the broker holds a session on the appliance (the JWT is never returned)',
+    summary: "Ensure the broker holds a session on the appliance (the session's secret is never returned)",
     scope: 'admin',
     params: api.applianceParams,
     responses: [{ status: 200, description: 'A valid appliance session exists', schema: api.loginResponse }],
@@ -78,11 +86,25 @@ export const routes = {
     method: 'POST',
     path: '/v1/appliances/{applianceId}/devices/{deviceId}/tickets',
     function: 'ticket',
-    summary: 'Mint a one-time viewer ticket (20 s) and its launch URL',
+    summary: 'Mint a one-time console credential and its launch URL',
     scope: 'tickets:create',
     params: api.deviceParams,
     body: api.viewerRequestBody,
-    responses: [{ status: 201, description: 'Ticket minted', schema: api.ticketResponse }],
+    responses: [
+      {
+        status: 201,
+        description:
+          'Issued. dsview, vcenter, dcv: {ticket, launchUrl, expiresAt}; password-safe: {launchUrl?, host, port, ticket, command?, rdpFile?}',
+        schema: api.ticketResponse,
+      },
+      {
+        status: 202,
+        description: 'password-safe: the access request awaits approval; call again with the same body',
+        schema: api.pendingResponse,
+        headers: { 'retry-after': 'Seconds until asking again makes sense' },
+      },
+      { status: 409, description: 'The device cannot be opened now (powered off, not READY, denied)' },
+    ],
   },
   createLink: {
     method: 'POST',
@@ -108,15 +130,28 @@ export const routes = {
     method: 'GET',
     path: '/launch/{token}',
     function: 'launch',
-    summary: 'Open the console: mint a ticket and redirect to the appliance viewer',
+    summary: 'Open the console: mint a fresh credential and answer with the viewer',
     params: api.launchParams,
     html: true,
     responses: [
       {
         status: 302,
-        description: "Redirect to the appliance's viewer with a ticket minted for this click",
-        headers: { location: 'The appliance launchUI URL' },
+        description:
+          'Redirect to the viewer with a credential minted for this click (dsview launchUI, vcenter VMRC, dcv)',
+        headers: { location: 'The viewer URL' },
       },
+      {
+        status: 200,
+        description:
+          'A console page (vcenter WEBMKS, password-safe SSH) or a file (password-safe RDP, application/x-rdp)',
+        contentType: 'text/html',
+      },
+      {
+        status: 202,
+        description: 'password-safe: waiting for approval (Refresh, Retry-After); nothing is used up',
+        contentType: 'text/html',
+      },
+      { status: 409, description: 'The device cannot be opened now', contentType: 'text/html' },
     ],
   },
   launchHead: {

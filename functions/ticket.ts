@@ -1,19 +1,17 @@
 import { requireAppliance } from '../shared/auth/principal.js';
 import { apiRoute } from './lib/api-route.js';
-import { json } from './lib/events.js';
+import { ticketResponse } from './lib/launch-response.js';
 import { routes } from './routes.js';
 
-/** `POST /v1/appliances/{applianceId}/devices/{deviceId}/tickets`: validate, mint, audit. */
+/** `POST /v1/appliances/{applianceId}/devices/{deviceId}/tickets`: validate, launch, audit. */
 export const handler = apiRoute(routes.createTicket, async ({ params, body, principal, source, broker }) => {
   requireAppliance(principal, params.applianceId);
-  const issued = await broker.tickets.issueForClient(
+  const { reason, ...request } = body;
+  const launch = await broker.tickets.issueForClient(
     principal.clientId,
-    { applianceId: params.applianceId, deviceId: params.deviceId, request: body },
+    { applianceId: params.applianceId, deviceId: params.deviceId, request },
     source,
+    reason,
   );
-  return json(201, {
-    ticket: issued.ticket,
-    launchUrl: issued.launchUrl,
-    expiresAt: new Date(issued.expiresAt).toISOString(),
-  });
+  return ticketResponse(launch);
 });

@@ -111,6 +111,15 @@ export const PROFILES: Record<string, FunctionProfile> = {
     table: [{ sid: 'Read', actions: ['dynamodb:GetItem'], partitions: [P.apiKey] }],
     queryIndex: false,
   },
+  // The appliance list (gsi1 APPLIANCES), filtered to the client's allow-list. No appliance call.
+  appliances: {
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    applianceFacing: false,
+    keysSecret: true,
+    table: [clientRate],
+    queryIndex: true,
+  },
   // The registry item, then the appliance session (read, lease, store).
   login: {
     memoryMb: 512,

@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ApplianceConnections } from './appliances/connections.js';
+import { ApplianceGateway } from './appliances/gateway.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ClientStore } from './auth/clients.js';
 import { type Clock, systemClock } from './clock.js';
@@ -31,7 +31,7 @@ export interface Broker {
   keys: BrokerKeys;
   registry: ApplianceRegistry;
   clients: ClientStore;
-  connections: ApplianceConnections;
+  gateway: ApplianceGateway;
   sessions: SessionManager;
   devices: DeviceDirectory;
   tickets: TicketService;
@@ -71,7 +71,8 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     cacheMs: settings.REGISTRY_CACHE_SECONDS * 1000,
     clock,
   });
-  const connections = new ApplianceConnections({
+  const gateway = new ApplianceGateway({
+    registry,
     connectTimeoutMs: settings.APPLIANCE_CONNECT_TIMEOUT_MS,
     requestTimeoutMs: settings.APPLIANCE_REQUEST_TIMEOUT_MS,
     clock,
@@ -79,8 +80,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
       logger.warn('TLS verification is off for this appliance (tls.insecure)', { applianceId }),
   });
   const sessions = new SessionManager({
-    registry,
-    connections,
+    login: (appliance) => gateway.login(appliance as Parameters<ApplianceGateway['login']>[0]),
     store: new SessionStore(table, async () => keys.sessionKey, clock),
     clock,
     refreshMarginMs: settings.SESSION_REFRESH_MARGIN_SECONDS * 1000,
@@ -90,11 +90,11 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
         ? logger.warn(`appliance session ${event.type}`, { ...event })
         : logger.info(`appliance session ${event.type}`, { ...event }),
   });
+  gateway.attach(sessions);
   const inventoryStore = new InventoryStore(table);
   const devices = new DeviceDirectory({
     registry,
-    connections,
-    sessions,
+    gateway,
     clock,
     cacheMs: settings.DEVICE_CACHE_SECONDS * 1000,
     inventory: inventoryStore,
@@ -109,7 +109,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     warn: warnWithError,
   });
   const clients = new ClientStore({ table, pepper: async () => keys.apiKeyPepper, clock });
-  const tickets = new TicketService({ registry, devices, sessions, connections, audit });
+  const tickets = new TicketService({ registry, devices, gateway, audit });
   const links = new LinkService({
     table,
     clock,
@@ -132,8 +132,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     search: new InventorySearch(inventoryStore, registry, cursors),
     sync: new InventorySync({
       registry,
-      connections,
-      sessions,
+      gateway,
       devices,
       store: inventoryStore,
       clock,
@@ -150,7 +149,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     keys,
     registry,
     clients,
-    connections,
+    gateway,
     sessions,
     devices,
     tickets,
@@ -159,7 +158,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     audit,
     cursors,
     limits: new RateLimiter({ table, clock, windowMs: 60_000, warn: warnWithError }),
-    close: () => connections.closeAll(),
+    close: () => gateway.closeAll(),
   };
 }
 

@@ -1,11 +1,14 @@
-import type { FieldError } from './appliances/dsview/validate.js';
+/** A rule violation tied to the request field the caller must change. */
+export interface FieldError {
+  field: string;
+  message: string;
+}
 
 /**
  * Domain failures that callers can act on. Each maps to one problem `type` at the HTTP edge; messages are
  * written for the API caller and never carry a secret.
  */
 export abstract class BrokerError extends Error {
-  abstract readonly code: string;
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
@@ -14,7 +17,6 @@ export abstract class BrokerError extends Error {
 
 /** The request is malformed or breaks a rule; `fields` says which field to fix. */
 export class InvalidInputError extends BrokerError {
-  readonly code = 'invalid-input';
   constructor(readonly fields: FieldError[]) {
     super(fields.map((f) => `${f.field}: ${f.message}`).join('; '));
   }
@@ -22,7 +24,6 @@ export class InvalidInputError extends BrokerError {
 
 /** An appliance, device, link or client that does not exist (or is not visible to the caller). */
 export class NotFoundError extends BrokerError {
-  readonly code = 'not-found';
   constructor(
     readonly resource: 'appliance' | 'device' | 'link' | 'client' | 'route',
     readonly id: string,
@@ -32,18 +33,13 @@ export class NotFoundError extends BrokerError {
 }
 
 /** No credential, or one the broker does not know. */
-export class UnauthorizedError extends BrokerError {
-  readonly code = 'unauthorized';
-}
+export class UnauthorizedError extends BrokerError {}
 
 /** A known client asking for something outside its scopes or appliance allow-list. */
-export class ForbiddenError extends BrokerError {
-  readonly code = 'forbidden';
-}
+export class ForbiddenError extends BrokerError {}
 
 /** Too many requests from one client or source; `retryAfterSeconds` tells when to try again. */
 export class RateLimitedError extends BrokerError {
-  readonly code = 'rate-limited';
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
@@ -53,6 +49,17 @@ export class RateLimitedError extends BrokerError {
 }
 
 /** The broker's own state store (DynamoDB, Secrets Manager) failed; nothing was changed. */
-export class StoreUnavailableError extends BrokerError {
-  readonly code = 'store-unavailable';
+export class StoreUnavailableError extends BrokerError {}
+
+/**
+ * The target exists but cannot be opened now (a powered-off VM asked for WEBMKS, a DCV session that is not
+ * READY, a denied access request): 409, and `reason` says why in words a technician understands.
+ */
+export class DeviceUnavailableError extends BrokerError {
+  constructor(
+    readonly deviceId: string,
+    readonly reason: string,
+  ) {
+    super(`device ${deviceId} cannot be opened now: ${reason}`);
+  }
 }

@@ -22,8 +22,8 @@ export const coldClick: BenchCase = {
       baseline: () => direct.client.createTicket(direct.session()),
       beforeSubject: async () => {
         await forget();
-        const current = await sessions.get('lab');
-        await sessions.invalidate('lab', current.userSessionId);
+        const current = await sessions.get(await local.broker.registry.get('lab'));
+        await sessions.invalidate('lab', current.id);
       },
       subject: () => local.click(linkPath),
     });

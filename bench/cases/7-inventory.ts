@@ -1,5 +1,4 @@
-import { DsviewClient } from '../../shared/appliances/dsview/client.js';
-import type { ApplianceSession } from '../../shared/appliances/types.js';
+import { DsviewClient, type DsviewSession } from '../../shared/appliances/dsview/client.js';
 import { startInProcessBroker } from '../lib/broker.js';
 import type { BenchCase } from '../lib/context.js';
 import { applianceFor, LATENCY_MS } from '../lib/setup.js';
@@ -66,7 +65,7 @@ export const inventory: BenchCase = {
     );
 
     // The floor: the same listings, straight from this process, warm sessions, same concurrency.
-    const direct: { client: DsviewClient; session: ApplianceSession }[] = [];
+    const direct: { client: DsviewClient; session: DsviewSession }[] = [];
     for (const [i, sim] of host.sims.entries()) {
       const client = new DsviewClient({
         appliance: { id: `direct-${i}`, baseUrl: sim.url, tls: { caPem: sim.certPem } },

@@ -1,6 +1,5 @@
 import { request as httpsRequest } from 'node:https';
-import { DsviewClient } from '../../shared/appliances/dsview/client.js';
-import type { ApplianceSession } from '../../shared/appliances/types.js';
+import { DsviewClient, type DsviewSession } from '../../shared/appliances/dsview/client.js';
 import type { BenchContext } from './context.js';
 import type { SimInfo } from './sim-host.js';
 
@@ -11,7 +10,7 @@ export async function directClient(
   id = 'direct',
 ): Promise<{
   client: DsviewClient;
-  session: () => ApplianceSession;
+  session: () => DsviewSession;
   relogin(): Promise<void>;
   /** Logins this direct client made (to tell them from the broker's in appliance counters). */
   logins(): number;

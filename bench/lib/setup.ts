@@ -24,6 +24,7 @@ export function applianceFor(
   return {
     id,
     name: `Bench ${id}`,
+    kind: 'dsview',
     baseUrl: sim.url,
     platform: 'MP1000',
     firmwareVersion: '3.33.8',

@@ -1,8 +1,9 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { FieldError } from '../../shared/appliances/dsview/validate.js';
 import { ApplianceError } from '../../shared/appliances/errors.js';
+import type { FieldError } from '../../shared/errors.js';
 import {
   BrokerError,
+  DeviceUnavailableError,
   ForbiddenError,
   InvalidInputError,
   NotFoundError,
@@ -72,6 +73,8 @@ export function toProblem(error: unknown): Problem {
       `${error.message}; retry shortly`,
     );
   }
+  if (error instanceof DeviceUnavailableError)
+    return problem(409, 'device-unavailable', 'Device unavailable', error.message);
   if (error instanceof ApplianceError) return applianceProblem(error);
   if (error instanceof BrokerError)
     return problem(500, 'internal', 'Internal error', 'the broker failed; see its logs');
@@ -95,6 +98,13 @@ function applianceProblem(error: ApplianceError): Problem {
         'appliance-credentials-missing',
         'No credentials stored for the appliance',
         `${error.message}; an operator must store them`,
+      );
+    case 'permission':
+      return problem(
+        502,
+        'appliance-permission-denied',
+        "The appliance's account lacks a privilege",
+        `${error.message}; an operator must grant it to the account the broker signs in with`,
       );
     case 'timeout':
       return problem(504, 'appliance-timeout', 'Appliance did not answer in time', error.message);

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { connect, type PeerCertificate } from 'node:tls';
-import { DsviewClient } from '../../shared/appliances/dsview/client.js';
 import { ApplianceCredentialsMissingError } from '../../shared/appliances/errors.js';
 import { normalizeFingerprint } from '../../shared/appliances/https-pool.js';
-import { type Appliance, PLATFORMS, type TlsTrust } from '../../shared/appliances/types.js';
+import type { TlsTrust } from '../../shared/appliances/provider.js';
+import { type Appliance, applianceSchema, KINDS, providerOf } from '../../shared/appliances/providers.js';
+import { idSchema, tlsSchema } from '../../shared/appliances/schemas.js';
+import { HttpsTransport } from '../../shared/appliances/transport.js';
 import type { Broker } from '../../shared/broker.js';
 import { NotFoundError } from '../../shared/errors.js';
-import { applianceSchema, credentialsSchema, idSchema, tlsSchema } from '../../shared/registry/schemas.js';
 import {
   CliError,
   flag,
@@ -22,6 +23,7 @@ import {
   UsageError,
 } from './args.js';
 import type { CliCommand, CliContext } from './cli.js';
+import { fieldsFromFlags, kindOptionSpecs } from './provider-flags.js';
 import { readSecret } from './secret-input.js';
 import { SETTING_DEFAULTS } from './target.js';
 
@@ -49,8 +51,9 @@ const TLS_OPTIONS: OptionSpecs = {
   'tls-insecure': { type: 'boolean', description: 'no certificate verification (logged as a warning)' },
 };
 
-const PASSWORD_HELP = `The password is read from stdin when it is piped (printf %s "$PASSWORD" | …) or asked for at a
-prompt without echo in a terminal. It is never taken from the command line and never printed.`;
+const PASSWORD_HELP = `The password (dcv: the client secret; password-safe: the API key) is read from stdin when it is
+piped (printf %s "$PASSWORD" | …) or asked for at a prompt without echo in a terminal.
+It is never taken from the command line and never printed.`;
 
 const add: CliCommand = {
   name: 'appliances add',
@@ -58,36 +61,28 @@ const add: CliCommand = {
   args: ['<id>'],
   target: true,
   options: {
+    kind: { type: 'string', value: '<kind>', description: `${KINDS.join(', ')} (default dsview)` },
     name: { type: 'string', value: '<text>', description: 'display name (required)' },
     'base-url': { type: 'string', value: '<https url>', description: 'https://host[:port] (required)' },
-    platform: { type: 'string', value: '<platform>', description: `${PLATFORMS.join(', ')} (required)` },
-    firmware: {
-      type: 'string',
-      value: '<version>',
-      description: 'firmware version such as 3.33.8 (required)',
-    },
-    username: {
-      type: 'string',
-      value: '<user>',
-      description: 'appliance user the broker logs in as (required)',
-    },
+    ...kindOptionSpecs(),
     ...TLS_OPTIONS,
     replace: { type: 'boolean', description: 'update an existing appliance (and its password)' },
   },
-  details: `Exactly one of --tls-ca-file, --tls-fingerprint, --tls-insecure.\n${PASSWORD_HELP}`,
+  details: `Exactly one of --tls-ca-file, --tls-fingerprint, --tls-insecure. Each kind takes the flags that name it.
+${PASSWORD_HELP}`,
   async run(context, args) {
     const [id] = positionalArgs(args, this, 2) as [string];
-    const { appliance, username } = await applianceFromFlags(id, args);
+    const { appliance, credentials } = await applianceFromFlags(id, args);
     const broker = await context.broker();
     const existing = await findAppliance(broker, id);
     if (existing && !flag(args.values, 'replace')) {
       throw new CliError(`appliance "${id}" already exists; pass --replace to update it, or remove it first`);
     }
-    const password = await readSecret(context.io, `Password for ${username} on ${appliance.baseUrl}: `);
-    await broker.registry.put(appliance, credentialsSchema.parse({ username, password }));
+    const secret = await readCredentialSecret(context, appliance, credentials);
+    await broker.registry.put(appliance, { ...credentials, ...secret });
     if (existing) await broker.sessions.forget(id);
     context.out(
-      `${existing ? 'updated' : 'added'} appliance ${id} (${appliance.platform} ${appliance.firmwareVersion} at ${appliance.baseUrl}, TLS ${tlsLabel(appliance.tls)})`,
+      `${existing ? 'updated' : 'added'} appliance ${id} (${describeAppliance(appliance)}, TLS ${tlsLabel(appliance.tls)})`,
     );
     if (existing) context.err(`running broker processes use the change ${RECORD_PICKUP}`);
     context.err(`check it with: appliances test ${id}`);
@@ -113,10 +108,21 @@ const setPassword: CliCommand = {
     idSchema.parse(id);
     const broker = await context.broker();
     const appliance = await broker.registry.get(id);
-    const username = str(args.values, 'username') ?? (await storedUsername(broker, id));
-    if (!username) throw new UsageError(`--username is required: appliance ${id} has no stored user name`);
-    const password = await readSecret(context.io, `New password for ${username} on ${appliance.baseUrl}: `);
-    await broker.registry.put(appliance, credentialsSchema.parse({ username, password }));
+    const stored = await storedCredentials(broker, appliance);
+    const username = str(args.values, 'username') ?? stored?.username;
+    const [secretField = 'password'] = providerOf(appliance.kind).secretFields;
+    if (secretField === 'password' && !username) {
+      throw new UsageError(`--username is required: appliance ${id} has no stored user name`);
+    }
+    const secret = await readSecret(
+      context.io,
+      `New ${secretField}${username ? ` for ${username}` : ''} on ${appliance.baseUrl}: `,
+    );
+    await broker.registry.put(appliance, {
+      ...stored,
+      ...(username === undefined ? {} : { username }),
+      [secretField]: secret,
+    });
     await broker.sessions.forget(id);
     context.out(`stored new credentials for appliance ${id}; broker logins use them ${SECRET_PICKUP}`);
     return 0;
@@ -133,8 +139,14 @@ const list: CliCommand = {
     printRows(context, await (await context.broker()).registry.list(), {
       json: flag(args.values, 'json'),
       empty: 'no appliances registered',
+      // A source without a platform (every kind but dsview) shows its kind there.
       header: ['ID', 'PLATFORM', 'FIRMWARE', 'BASE URL', 'TLS', 'NAME'],
-      row: (a) => [a.id, a.platform, a.firmwareVersion, a.baseUrl, tlsLabel(a.tls), a.name],
+      row: (a) => {
+        const record = a as Record<string, unknown>;
+        const platform = typeof record.platform === 'string' ? record.platform : a.kind;
+        const firmware = typeof record.firmwareVersion === 'string' ? record.firmwareVersion : '-';
+        return [a.id, platform, firmware, a.baseUrl, tlsLabel(a.tls), a.name];
+      },
     });
     return 0;
   },
@@ -177,7 +189,8 @@ const test: CliCommand = {
     url: {
       type: 'string',
       value: '<https url>',
-      description: 'instead of <id>: an appliance not added yet; print only the SHA-256 fingerprint it presents',
+      description:
+        'instead of <id>: an appliance not added yet; print only the SHA-256 fingerprint it presents',
     },
   },
   details: `Uses the stored credentials and trust rule, exactly as the broker would. The certificate fingerprint
@@ -195,7 +208,7 @@ Before adding an appliance: FP=$(npm run -s cli -- appliances test --url https:/
     const line = (label: string, text: string) => {
       if (!json) context.out(`${label.padEnd(12)}${text}`);
     };
-    line('appliance', `${id} (${appliance.platform} ${appliance.firmwareVersion} at ${appliance.baseUrl})`);
+    line('appliance', `${id} (${describeAppliance(appliance)})`);
 
     const probe = await probeCertificate(appliance.baseUrl, broker.settings.APPLIANCE_CONNECT_TIMEOUT_MS);
     if ('error' in probe) {
@@ -208,23 +221,27 @@ Before adding an appliance: FP=$(npm run -s cli -- appliances test --url https:/
       line('', `subject ${probe.subject}, valid until ${probe.validTo}; ${trust}`);
     }
 
-    const credentials = await broker.registry.credentials(id, { forceFetch: true });
-    const client = new DsviewClient({
-      appliance,
+    const credentials = await broker.registry.credentials(appliance, { forceFetch: true });
+    const transport = new HttpsTransport(appliance.id, appliance.baseUrl, appliance.tls, {
       connectTimeoutMs: broker.settings.APPLIANCE_CONNECT_TIMEOUT_MS,
       requestTimeoutMs: broker.settings.APPLIANCE_REQUEST_TIMEOUT_MS,
     });
+    const client = providerOf(appliance.kind).client(appliance, transport);
     const started = performance.now();
     try {
       const session = await client.login(credentials);
       const loggedIn = performance.now();
-      report.login = { ok: true, username: session.username, ms: Math.round(loggedIn - started) };
-      line('login', `ok as ${session.username} in ${Math.round(loggedIn - started)} ms`);
-      const devices = await client.listDevices(session);
+      report.login = { ok: true, username: session.principal, ms: Math.round(loggedIn - started) };
+      line('login', `ok as ${session.principal} in ${Math.round(loggedIn - started)} ms`);
+      const { devices, complete } = await client.listDevices(session);
+      if (!complete) report.complete = false;
       const listed = performance.now();
       report.devices = { count: devices.length, ms: Math.round(listed - loggedIn) };
       report.totalMs = Math.round(listed - started);
-      line('devices', `${devices.length} in ${Math.round(listed - loggedIn)} ms`);
+      line(
+        'devices',
+        `${devices.length}${complete ? '' : ' (listing incomplete)'} in ${Math.round(listed - loggedIn)} ms`,
+      );
       line('total', `${Math.round(listed - started)} ms`);
       if (json) context.out(JSON.stringify({ ok: true, ...report }, null, 2));
       return 0;
@@ -242,17 +259,21 @@ Before adding an appliance: FP=$(npm run -s cli -- appliances test --url https:/
 
 export const applianceCommands: CliCommand[] = [add, list, test, setPassword, remove];
 
-/** The appliance record and user name the flags describe, validated by the configuration file's schemas. */
+/** The appliance record and non-secret credentials the flags describe, validated by the kind's schemas. */
 async function applianceFromFlags(
   id: string,
   args: ParsedArgs,
-): Promise<{ appliance: Appliance; username: string }> {
+): Promise<{ appliance: Appliance; credentials: Record<string, unknown> }> {
   const { values } = args;
+  const kind = str(values, 'kind') ?? 'dsview';
+  if (!(KINDS as readonly string[]).includes(kind)) {
+    throw new UsageError(`--kind: must be one of ${KINDS.join(', ')}`);
+  }
+  const provider = providerOf(kind);
   const name = required(values, 'name', 'a display name');
   const baseUrl = required(values, 'base-url', 'https://host[:port]').replace(/\/$/, '');
-  const platform = required(values, 'platform', PLATFORMS.join(', ')).toUpperCase();
-  const firmwareVersion = required(values, 'firmware', 'the firmware version, e.g. 3.33.8');
-  const username = required(values, 'username', 'the appliance user the broker logs in as');
+  const { record, credentials } = fieldsFromFlags(provider, values);
+  if (typeof record.platform === 'string') record.platform = record.platform.toUpperCase();
   const chosen = ['tls-ca-file', 'tls-fingerprint', 'tls-insecure'].filter(
     (name) => values[name] !== undefined,
   );
@@ -281,15 +302,32 @@ async function applianceFromFlags(
     tls = { insecure: true };
   }
   // A schema failure becomes a usage error naming the flag (see `zodMessage` in cli.ts).
-  const appliance = applianceSchema.parse({
-    id,
-    name,
-    baseUrl,
-    platform,
-    firmwareVersion,
-    tls: tlsSchema.parse(tls),
-  }) as Appliance;
-  return { appliance, username: credentialsSchema.shape.username.parse(username) };
+  const appliance = applianceSchema.parse({ id, name, kind, baseUrl, ...record, tls: tlsSchema.parse(tls) });
+  return { appliance, credentials };
+}
+
+/** Reads the kind's secret (from stdin or a prompt) for the credentials being stored. */
+async function readCredentialSecret(
+  context: { io: Parameters<typeof readSecret>[0] },
+  appliance: Appliance,
+  credentials: Record<string, unknown>,
+): Promise<Record<string, string>> {
+  const [field] = providerOf(appliance.kind).secretFields;
+  if (!field) return {};
+  const who = typeof credentials.username === 'string' ? ` for ${credentials.username}` : '';
+  const label = field === 'password' ? 'Password' : field;
+  return { [field]: await readSecret(context.io, `${label}${who} on ${appliance.baseUrl}: `) };
+}
+
+/** One phrase for an appliance in CLI output: its kind's details and address. */
+function describeAppliance(appliance: Appliance): string {
+  return `${kindDetails(appliance) || appliance.kind} at ${appliance.baseUrl}`;
+}
+
+/** The kind's own short facts (DSView: platform and firmware). */
+function kindDetails(appliance: Appliance): string {
+  const record = appliance as Record<string, unknown>;
+  return [record.platform, record.firmwareVersion].filter((v) => typeof v === 'string').join(' ');
 }
 
 async function findAppliance(broker: Broker, id: string): Promise<Appliance | undefined> {
@@ -301,10 +339,13 @@ async function findAppliance(broker: Broker, id: string): Promise<Appliance | un
   }
 }
 
-/** The stored user name, or undefined when the appliance has no stored credentials (other failures surface). */
-async function storedUsername(broker: Broker, id: string): Promise<string | undefined> {
+/** The stored credentials, or undefined when the appliance has none (other failures surface). */
+async function storedCredentials(
+  broker: Broker,
+  appliance: Appliance,
+): Promise<Record<string, string> | undefined> {
   try {
-    return (await broker.registry.credentials(id, { forceFetch: true })).username;
+    return await broker.registry.credentials(appliance, { forceFetch: true });
   } catch (error) {
     if (error instanceof ApplianceCredentialsMissingError) return undefined;
     throw error;
@@ -344,14 +385,17 @@ async function printFingerprint(
   command: CliCommand,
 ): Promise<number> {
   positionalArgs(args, { ...command, args: [] }, 2);
-  if (!url.startsWith('https://') || !URL.canParse(url)) throw new UsageError('--url: must be an https:// URL');
+  if (!url.startsWith('https://') || !URL.canParse(url))
+    throw new UsageError('--url: must be an https:// URL');
   const probe = await probeCertificate(url, SETTING_DEFAULTS.APPLIANCE_CONNECT_TIMEOUT_MS);
   if ('error' in probe) throw new CliError(`no certificate from ${url}: ${probe.error}`);
   if (flag(args.values, 'json')) {
     context.out(JSON.stringify({ baseUrl: url, certificate: probe }, null, 2));
   } else {
     context.out(probe.fingerprint256);
-    context.err(`subject ${probe.subject}, valid until ${probe.validTo}; compare it with the appliance's own, then`);
+    context.err(
+      `subject ${probe.subject}, valid until ${probe.validTo}; compare it with the appliance's own, then`,
+    );
     context.err(`appliances add <id> --base-url ${url} … --tls-fingerprint ${probe.fingerprint256}`);
   }
   return 0;

@@ -16,6 +16,7 @@ import {
 import { clientCommands } from './clients.js';
 import { linkCommands } from './links.js';
 import { localCommands } from './local.js';
+import { kindFieldFlags } from './provider-flags.js';
 import { syncCommands } from './sync.js';
 import { connectBroker, describeAwsError, resolveTarget, TARGET_OPTIONS, type Target } from './target.js';
 
@@ -43,7 +44,8 @@ const COMMANDS: CliCommand[] = [
 ];
 
 const GROUPS: Record<string, string> = {
-  appliances: 'register, list, test and remove DSView appliances (credentials go to Secrets Manager)',
+  appliances:
+    'register, list, test and remove console sources of every kind (credentials go to Secrets Manager)',
   clients: 'create, list and revoke API clients (keys are stored only as hashes)',
   links: 'create and revoke one-click launch links',
   sync: 'run an inventory sync now and print what changed per appliance',
@@ -182,6 +184,8 @@ function helpFor(words: string[]): string {
 
 /** Request fields of the shared services, as the flags that set them. */
 const FIELD_FLAGS: Record<string, string> = {
+  user: '--user',
+  reason: '--reason',
   applianceId: '--appliance',
   deviceId: '--device',
   viewerType: '--viewer',
@@ -189,10 +193,9 @@ const FIELD_FLAGS: Record<string, string> = {
   mouseMode: '--mouse-mode',
   ttlSeconds: '--ttl',
   baseUrl: '--base-url',
-  firmwareVersion: '--firmware',
   name: '--name',
-  platform: '--platform',
-  username: '--username',
+  kind: '--kind',
+  ...kindFieldFlags(),
   password: 'password',
   scopes: '--scopes',
   appliances: '--appliances',

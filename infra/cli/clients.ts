@@ -1,7 +1,7 @@
+import { idSchema } from '../../shared/appliances/schemas.js';
 import { clientSchema } from '../../shared/auth/clients.js';
 import { SCOPES } from '../../shared/auth/principal.js';
 import { NotFoundError } from '../../shared/errors.js';
-import { idSchema } from '../../shared/registry/schemas.js';
 import { requireRegistered } from './appliances.js';
 import { CliError, flag, JSON_OPTION, list, positionalArgs, printRows, UsageError } from './args.js';
 import type { CliCommand } from './cli.js';

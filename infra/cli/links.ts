@@ -1,11 +1,4 @@
-import {
-  MOUSE_MODES,
-  type MouseMode,
-  SHARING_MODES,
-  type SharingMode,
-  VIEWER_TYPES,
-  type ViewerType,
-} from '../../shared/appliances/types.js';
+import { ALL_VIEWER_TYPES } from '../../shared/appliances/providers.js';
 import type { Principal } from '../../shared/auth/principal.js';
 import type { Broker } from '../../shared/broker.js';
 import { NotFoundError } from '../../shared/errors.js';
@@ -27,12 +20,26 @@ const create: CliCommand = {
       value: '<id|name>',
       description: 'device id, or its exact name (case-insensitive) (required)',
     },
-    viewer: { type: 'string', value: '<type>', description: `${VIEWER_TYPES.join(', ')} (required)` },
-    'sharing-mode': { type: 'string', value: '<mode>', description: `KVM only: ${SHARING_MODES.join(', ')}` },
+    viewer: {
+      type: 'string',
+      value: '<type>',
+      description: `${ALL_VIEWER_TYPES.join(', ')}, as the appliance's kind offers (required)`,
+    },
+    'sharing-mode': {
+      type: 'string',
+      value: '<mode>',
+      description: 'dsview KVM only: ACTIVE, PASSIVE, PREEMPT, STEALTH, STANDALONE_PASSIVE',
+    },
     'mouse-mode': {
       type: 'string',
       value: '<0|1|2>',
-      description: 'KVM only; 2 for ADX-IP-UHD devices only',
+      description: 'dsview KVM only; 2 for ADX-IP-UHD devices only',
+    },
+    user: { type: 'string', value: '<name>', description: 'dcv only: the DCV user the token is minted for' },
+    reason: {
+      type: 'string',
+      value: '<text>',
+      description: 'why (an incident number); recorded on every audit event of the link',
     },
     ttl: {
       type: 'string',
@@ -53,12 +60,12 @@ LINK_DEFAULT_TTL_SECONDS and LINK_MAX_TTL_SECONDS come from the environment when
     const { values } = args;
     const applianceId = required(values, 'appliance', 'the appliance id');
     const deviceArg = required(values, 'device', 'the device id or name');
-    const viewerType = oneOf(values, 'viewer', VIEWER_TYPES, true) as ViewerType;
-    const sharingMode = oneOf(values, 'sharing-mode', SHARING_MODES, false) as SharingMode | undefined;
+    const viewerType = oneOf(values, 'viewer', ALL_VIEWER_TYPES, true) as string;
+    const sharingMode = str(values, 'sharing-mode');
     const mouseText = str(values, 'mouse-mode');
-    const mouseMode = mouseText === undefined ? undefined : (Number(mouseText) as MouseMode);
-    if (mouseMode !== undefined && !MOUSE_MODES.includes(mouseMode)) {
-      throw new UsageError(`--mouse-mode: must be one of ${MOUSE_MODES.join(', ')}`);
+    const mouseMode = mouseText === undefined ? undefined : Number(mouseText);
+    if (mouseMode !== undefined && !/^[0-9]$/.test(mouseText ?? '')) {
+      throw new UsageError('--mouse-mode: must be one of 0, 1, 2');
     }
     const ttlSeconds = parseDuration(str(values, 'ttl'));
     // No base URL is a usage error: say so before anything is written.
@@ -71,6 +78,8 @@ LINK_DEFAULT_TTL_SECONDS and LINK_MAX_TTL_SECONDS come from the environment when
       viewerType,
       sharingMode,
       mouseMode,
+      user: str(values, 'user'),
+      reason: str(values, 'reason'),
       ttlSeconds,
       singleUse: flag(values, 'single-use'),
     });

@@ -1,4 +1,5 @@
 import type { Handler } from 'aws-lambda';
+import { handler as appliances } from '../../functions/appliances.js';
 import { handler as audit } from '../../functions/audit.js';
 import { handler as authorizer } from '../../functions/authorizer.js';
 import { handler as devices } from '../../functions/devices.js';
@@ -16,6 +17,7 @@ import { handler as ticket } from '../../functions/ticket.js';
 
 /** The Lambda handlers by function name, the same modules CDK bundles. */
 export const handlers: Record<string, Handler> = {
+  appliances,
   audit,
   authorizer,
   devices,

@@ -93,7 +93,9 @@ export class LocalServer {
         { connection: 'close' },
       );
     }
-    const candidates = this.compiled.filter((route) => route.pattern.test(url.pathname));
+    // A mangled link (`/launch/..`) stays a dead link for the person clicking it, not the home page.
+    const climbedOut = (req.url ?? '').startsWith('/launch/') && url.pathname === '/';
+    const candidates = climbedOut ? [] : this.compiled.filter((route) => route.pattern.test(url.pathname));
     const route = candidates.find((candidate) => candidate.spec.method === method);
     const event = route ? this.toEvent(req, url, route, body) : undefined;
     // A person's click: the path as sent or as routed (after `..` normalisation) is under /launch/.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { MOUSE_MODES, SHARING_MODES, VIEWER_TYPES } from '../appliances/types.js';
+import { ALL_VIEWER_TYPES, KINDS, LAUNCH_FIELDS, PROVIDERS } from '../appliances/providers.js';
+import { idSchema } from '../appliances/schemas.js';
 import { AUDIT_OUTCOMES } from '../audit/audit-log.js';
-import { idSchema } from '../registry/schemas.js';
 
 /**
  * The public contract's request and response shapes. The same schemas validate requests and generate the
@@ -15,17 +15,34 @@ export const deviceIdParam = z
   .regex(/^[A-Za-z0-9._:-]+$/, 'must be a device id as the appliance reports it')
   .describe('Device id as the appliance reports it');
 
-export const viewerTypeSchema = z.enum(VIEWER_TYPES);
-export const sharingModeSchema = z.enum(SHARING_MODES);
-export const mouseModeSchema = z.union(MOUSE_MODES.map((mode) => z.literal(mode)));
+export const viewerTypeSchema = z
+  .enum(ALL_VIEWER_TYPES)
+  .describe(
+    `What to open; must be one the device supports. By kind: ${PROVIDERS.map((p) => `${p.kind}: ${p.viewerTypes.join(', ')}`).join('; ')}`,
+  );
+export const kindSchema = z.enum(KINDS).describe('The console source kind');
+/** A programmatic device type: letters, digits, `_` and `-`, so it can never smuggle a filter expression. */
+const deviceTypeSchema = z
+  .string()
+  .regex(/^[A-Z0-9][A-Z0-9_-]{0,63}$/, 'must be a programmatic name: A-Z, 0-9, _ and -, up to 64 characters')
+  .describe('Device type programmatic name, e.g. ADX-IP-IQ, VM, VIRTUAL');
+const reasonSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x20-\x7E\u00A0-\uFFFF]+$/, 'must be 1-200 printable characters')
+  .describe("Why, e.g. the ticketing system's incident number; recorded on every audit event");
 
 export const deviceSchema = z
   .object({
     id: z.string(),
     name: z.string(),
-    type: z.string().describe('Device type programmatic name, e.g. ADX-IP-IQ'),
+    type: z.string().describe('Device type, e.g. ADX-IP-IQ (dsview), VM (vcenter), VIRTUAL (dcv)'),
     connectionPaths: z.array(z.string()),
-    viewerTypes: z.array(viewerTypeSchema),
+    viewerTypes: z.array(z.string()).describe('What can be opened now'),
+    state: z.string().optional().describe('Where the source has one: POWERED_ON, READY, …'),
+    owner: z.string().optional(),
+    tags: z.record(z.string(), z.string()).optional(),
   })
   .meta({ id: 'Device' });
 
@@ -46,35 +63,52 @@ export const deviceParams = z.strictObject({ applianceId: applianceIdParam, devi
 
 export const loginResponse = z.object({
   applianceId: z.string(),
-  userSessionId: z.string(),
-  username: z.string(),
+  userSessionId: z.string().describe("The source's session id (DSView) or a non-secret reference to it"),
+  username: z.string().describe('Who the broker is signed in as'),
   expiresAt: z.iso.datetime(),
   reused: z.boolean().describe('true when an existing appliance session was valid and no login was needed'),
 });
 
 export const liveDevicesQuery = z.strictObject({
-  type: z.string().min(1).max(64).optional().describe('Device type programmatic name'),
+  type: deviceTypeSchema.optional(),
   name: z.string().min(1).max(200).optional().describe('Case-insensitive substring of the device name'),
 });
 export const devicesResponse = z.object({ devices: z.array(deviceSchema) });
 
 export const viewerRequestBody = z.strictObject({
   viewerType: viewerTypeSchema,
-  sharingMode: sharingModeSchema.optional(),
-  mouseMode: mouseModeSchema.optional(),
+  ...LAUNCH_FIELDS,
+  reason: reasonSchema.optional(),
 });
-export const ticketResponse = z.object({
-  ticket: z.string().describe('One-time viewer ticket, valid 20 seconds'),
-  launchUrl: z.url(),
-  expiresAt: z.iso.datetime(),
-});
+export const ticketResponse = z
+  .object({
+    ticket: z
+      .string()
+      .describe(
+        'The one-time credential: a DSView ticket (20 s), a vCenter ticket URI, a DCV connection token',
+      ),
+    launchUrl: z.string().optional().describe('What opens the console with the ticket'),
+    expiresAt: z.iso.datetime().optional(),
+    host: z.string().optional().describe('password-safe: the session proxy host'),
+    port: z.number().int().optional().describe('password-safe: the session proxy port'),
+    command: z.string().optional().describe('password-safe SSH: the command to run'),
+    rdpFile: z.string().optional().describe('password-safe RDP: the .rdp file text'),
+  })
+  .meta({ id: 'Ticket' });
+export const pendingResponse = z
+  .object({
+    status: z.literal('pending-approval'),
+    requestId: z.string(),
+    retryAfterSeconds: z.number().int(),
+  })
+  .meta({ id: 'PendingApproval' });
 
 export const createLinkBody = z.strictObject({
   applianceId: applianceIdParam,
   deviceId: deviceIdParam,
   viewerType: viewerTypeSchema,
-  sharingMode: sharingModeSchema.optional(),
-  mouseMode: mouseModeSchema.optional(),
+  ...LAUNCH_FIELDS,
+  reason: reasonSchema.optional(),
   ttlSeconds: z
     .number()
     .int()
@@ -95,7 +129,7 @@ export const linkParams = z.strictObject({
 export const launchParams = z.strictObject({ token: z.string().max(512) });
 
 export const inventoryDeviceSchema = deviceSchema
-  .extend({ applianceId: z.string(), lastSeenAt: z.iso.datetime() })
+  .extend({ applianceId: z.string(), kind: kindSchema.optional(), lastSeenAt: z.iso.datetime() })
   .meta({ id: 'InventoryDevice' });
 const limitSchema = (max: number, fallback: number) =>
   z.coerce
@@ -107,8 +141,10 @@ const limitSchema = (max: number, fallback: number) =>
     .describe(`Page size, 1-${max}, default ${fallback}`);
 export const inventoryQuery = z.strictObject({
   applianceId: applianceIdParam.optional(),
-  type: z.string().min(1).max(64).optional(),
+  type: deviceTypeSchema.optional(),
   viewerType: viewerTypeSchema.optional(),
+  kind: kindSchema.optional(),
+  state: z.string().min(1).max(64).optional().describe('Device state, e.g. POWERED_ON or READY'),
   q: z.string().min(1).max(200).optional().describe('Case-insensitive substring of the device name or type'),
   limit: limitSchema(500, 50),
   cursor: z.string().max(4096).optional(),
@@ -121,6 +157,10 @@ export const inventoryResponse = z.object({
 export const syncResultSchema = z.object({
   applianceId: z.string(),
   status: z.enum(['ok', 'error']),
+  complete: z
+    .boolean()
+    .optional()
+    .describe('false: the source could not list everything; nothing was removed'),
   devices: z.number().int(),
   added: z.number().int(),
   updated: z.number().int(),
@@ -132,6 +172,7 @@ export const syncResponse = z.object({ appliances: z.array(syncResultSchema) });
 
 export const auditQuery = z.strictObject({
   applianceId: applianceIdParam.optional(),
+  reason: reasonSchema.optional().describe('Only events of this exact reason'),
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
   limit: limitSchema(500, 50),
@@ -148,9 +189,12 @@ export const auditEventSchema = z
       .optional()
       .describe('Absent only for not_found: an unknown token names no appliance'),
     deviceId: z.string().optional(),
-    viewerType: viewerTypeSchema.optional(),
-    sharingMode: sharingModeSchema.optional(),
-    mouseMode: mouseModeSchema.optional(),
+    viewerType: z.string().optional(),
+    sharingMode: z.string().optional(),
+    mouseMode: z.number().int().optional(),
+    user: z.string().optional(),
+    reason: z.string().optional(),
+    sourceRef: z.string().optional().describe("The source's reference (a Password Safe request id)"),
     outcome: z.enum(AUDIT_OUTCOMES),
     sourceIp: z.string().optional(),
     userAgent: z.string().optional(),
@@ -159,4 +203,10 @@ export const auditEventSchema = z
 export const auditResponse = z.object({
   events: z.array(auditEventSchema),
   nextCursor: z.string().optional(),
+});
+
+export const appliancesResponse = z.object({
+  appliances: z.array(
+    z.object({ id: z.string(), name: z.string(), kind: kindSchema, viewerTypes: z.array(z.string()) }),
+  ),
 });

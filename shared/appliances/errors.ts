@@ -1,12 +1,20 @@
 /**
  * Typed failures of an appliance call. Every message names the appliance and the step and never carries a
- * password, a JWT or a ticket, so callers may log or return `message` as it is.
+ * password, a JWT or a ticket, so callers may log or return `message` as it is. The step is the source's own
+ * verb (`login` is the one the core treats specially: a refused login is not a lapsed session).
  */
-export type ApplianceStep = 'login' | 'listDevices' | 'createTicket';
+export type ApplianceStep = string;
 
 /** The base of every appliance failure: which appliance, which step. */
 export abstract class ApplianceError extends Error {
-  abstract readonly kind: 'auth' | 'credentials' | 'unavailable' | 'timeout' | 'protocol' | 'tls';
+  abstract readonly kind:
+    | 'auth'
+    | 'credentials'
+    | 'permission'
+    | 'unavailable'
+    | 'timeout'
+    | 'protocol'
+    | 'tls';
   constructor(
     readonly applianceId: string,
     readonly step: ApplianceStep,
@@ -70,4 +78,9 @@ export class ApplianceCredentialsMissingError extends ApplianceError {
   constructor(applianceId: string) {
     super(applianceId, 'login', 'has no stored credentials');
   }
+}
+
+/** The source's account lacks a privilege the launch needs (vCenter `UNAUTHORIZED`): an operator must grant it. */
+export class AppliancePermissionError extends ApplianceError {
+  readonly kind = 'permission';
 }

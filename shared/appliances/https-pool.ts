@@ -1,6 +1,6 @@
 import type { TLSSocket } from 'node:tls';
 import { buildConnector, Pool } from 'undici';
-import type { TlsTrust } from './types.js';
+import type { TlsTrust } from './provider.js';
 
 /** Raised by the connector when the peer certificate does not match the pinned fingerprint. */
 export class CertificatePinError extends Error {

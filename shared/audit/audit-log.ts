@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { MouseMode, SharingMode, ViewerType } from '../appliances/types.js';
 import { type Clock, letQueuedRequestsLeave } from '../clock.js';
 import { InvalidInputError } from '../errors.js';
 import type { CursorCodec } from '../pagination/cursor.js';
@@ -9,6 +8,8 @@ import { storeCall, type Table } from '../store/dynamo.js';
 export const AUDIT_OUTCOMES = [
   'redirected',
   'ticket_issued',
+  'pending_approval',
+  'device_unavailable',
   'expired',
   'used',
   'revoked',
@@ -27,9 +28,15 @@ export interface AuditEvent {
   /** Absent only for `not_found`: an unknown token names no appliance or device. */
   applianceId?: string | undefined;
   deviceId?: string | undefined;
-  viewerType?: ViewerType | undefined;
-  sharingMode?: SharingMode | undefined;
-  mouseMode?: MouseMode | undefined;
+  viewerType?: string | undefined;
+  sharingMode?: string | undefined;
+  mouseMode?: number | undefined;
+  /** DCV: the user the connection token was minted for. */
+  user?: string | undefined;
+  /** Why, in the caller's words (an incident number); `GET /v1/audit?reason=` finds it. */
+  reason?: string | undefined;
+  /** The source's own reference for what it opened (a Password Safe request id), never a credential. */
+  sourceRef?: string | undefined;
   outcome: AuditOutcome;
   sourceIp?: string | undefined;
   userAgent?: string | undefined;
@@ -45,6 +52,7 @@ export interface RequestSource {
 
 export interface AuditQuery {
   applianceId?: string | undefined;
+  reason?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
   limit: number;
@@ -87,6 +95,7 @@ export class AuditLog {
     input: AuditInput,
     work: () => Promise<T>,
     failure: (error: unknown) => AuditOutcome,
+    success?: (result: T) => AuditOutcome,
   ): Promise<T> {
     const event = this.build(input);
     // The work usually sends an appliance request: start it first and let it leave before the SDK's write.
@@ -104,6 +113,15 @@ export class AuditLog {
         this.options.warn('audit event kept only in the log', storeError),
       );
       throw error;
+    }
+    // The optimistic write assumed the usual outcome; a different one (an approval wait) replaces it.
+    const outcome = success?.(result) ?? event.outcome;
+    if (outcome !== event.outcome) {
+      await written.catch(() => undefined);
+      const final = { ...event, outcome };
+      this.options.log(final);
+      await this.put(final);
+      return result;
     }
     this.options.log(event);
     await written;
@@ -149,7 +167,7 @@ export class AuditLog {
     const from = query.from === undefined ? '0000' : instant(query.from, 'from', 'ceil');
     const to = query.to === undefined ? '9999' : instant(query.to, 'to', 'floor');
     if (from > to) throw new InvalidInputError([{ field: 'to', message: 'must not be before from' }]);
-    const scope = `audit:${query.applianceId ?? '*'}:${from}:${to}`;
+    const scope = `audit:${query.applianceId ?? '*'}:${from}:${to}:${query.reason ?? ''}`;
     const start = query.cursor ? cursors.decode(query.cursor, scope) : undefined;
     const byAppliance = query.applianceId !== undefined;
     const pk = byAppliance ? 'gsi1pk' : 'pk';
@@ -164,7 +182,15 @@ export class AuditLog {
             ':pk': byAppliance ? `AUDIT#${query.applianceId}` : 'AUDIT',
             ':from': from,
             ':to': `${to}\uffff`,
+            ...(query.reason === undefined ? {} : { ':reason': query.reason }),
           },
+          ...(query.reason === undefined
+            ? {}
+            : {
+                // A filter, not a key: a page may hold fewer than `limit` events; the cursor goes on.
+                FilterExpression: '#event.#reason = :reason',
+                ExpressionAttributeNames: { '#event': 'event', '#reason': 'reason' },
+              }),
           ScanIndexForward: false,
           Limit: query.limit,
           ExclusiveStartKey: start,

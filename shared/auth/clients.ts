@@ -1,10 +1,10 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { idSchema } from '../appliances/schemas.js';
 import { type Clock, jitter, sleep } from '../clock.js';
 import { hmacHex, randomToken } from '../crypto/index.js';
 import { NotFoundError } from '../errors.js';
 import { LruMap } from '../limits/lru-map.js';
-import { idSchema } from '../registry/schemas.js';
 import { storeCall, type Table } from '../store/dynamo.js';
 import { type Principal, SCOPES } from './principal.js';
 

@@ -1,7 +1,24 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { type Appliance, PROVIDERS } from '../appliances/providers.js';
 import { apiKeySchema, clientSchema } from '../auth/clients.js';
-import { applianceSchema, credentialsSchema } from '../registry/schemas.js';
+
+/**
+ * An appliance entry: its kind's registered fields plus its kind's credentials, discriminated by `kind`
+ * (absent means `dsview`, so files written before kinds stay valid).
+ */
+function configApplianceSchema() {
+  const variants = PROVIDERS.map((provider) =>
+    (provider.schemas.appliance as unknown as z.ZodObject).extend({
+      credentials: provider.schemas.credentials,
+    }),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]];
+  return z.preprocess(
+    (value) =>
+      value && typeof value === 'object' && !('kind' in value) ? { ...value, kind: 'dsview' } : value,
+    z.discriminatedUnion('kind', variants),
+  ) as unknown as z.ZodType<Appliance & { credentials: Record<string, string> }>;
+}
 
 /** The configuration file of the contract (`BROKER_CONFIG`). */
 export const configFileSchema = z.strictObject({
@@ -14,7 +31,7 @@ export const configFileSchema = z.strictObject({
     }, 'must not carry a query or fragment')
     .optional(),
   appliances: z
-    .array(applianceSchema.extend({ credentials: credentialsSchema }))
+    .array(configApplianceSchema())
     .min(1)
     .refine((list) => new Set(list.map((a) => a.id)).size === list.length, 'appliance ids must be unique'),
   clients: z

@@ -1,9 +1,8 @@
-import type { ApplianceConnections } from '../appliances/connections.js';
-import type { Device } from '../appliances/types.js';
+import type { ApplianceGateway } from '../appliances/gateway.js';
+import type { Device } from '../appliances/provider.js';
 import type { Clock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
 import type { ApplianceRegistry } from '../registry/appliances.js';
-import type { SessionManager } from '../sessions/manager.js';
 
 export interface DeviceFilter {
   /** A programmatic name: only this type is asked of the appliance. */
@@ -14,8 +13,7 @@ export interface DeviceFilter {
 
 export interface DeviceDirectoryOptions {
   registry: ApplianceRegistry;
-  connections: ApplianceConnections;
-  sessions: SessionManager;
+  gateway: ApplianceGateway;
   clock: Clock;
   cacheMs: number;
   /** Where a container without a cache looks first, before asking the appliance. */
@@ -35,7 +33,7 @@ export class DeviceDirectory {
   /** A live listing from the appliance, optionally narrowed by type and name. */
   async list(applianceId: string, filter: DeviceFilter = {}): Promise<Device[]> {
     const devices = filter.type
-      ? await this.fetch(applianceId, [filter.type])
+      ? await this.fetch(applianceId, filter.type)
       : await this.refresh(applianceId);
     const needle = filter.name?.toLowerCase();
     return needle ? devices.filter((device) => device.name.toLowerCase().includes(needle)) : devices;
@@ -75,11 +73,12 @@ export class DeviceDirectory {
     return work;
   }
 
-  private async fetch(applianceId: string, types?: string[]): Promise<Device[]> {
+  private async fetch(applianceId: string, type?: string): Promise<Device[]> {
     const appliance = await this.options.registry.get(applianceId);
-    const client = this.options.connections.for(appliance);
-    return this.options.sessions.withSession(applianceId, (session) =>
-      client.listDevices(session, types ? { types } : {}),
+    const listing = await this.options.gateway.use(appliance, (client, session) =>
+      client.listDevices(session, type === undefined ? {} : { type }),
     );
+    // A type the source cannot filter by is filtered here, so every kind answers `type=` alike.
+    return type === undefined ? listing.devices : listing.devices.filter((device) => device.type === type);
   }
 }

@@ -1,4 +1,3 @@
-import type { ViewerType } from '../appliances/types.js';
 import { canUseAppliance, type Principal } from '../auth/principal.js';
 import type { CursorCodec } from '../pagination/cursor.js';
 import type { ApplianceRegistry } from '../registry/appliances.js';
@@ -7,7 +6,9 @@ import type { InventoryDevice, InventoryStore } from './store.js';
 export interface InventoryQuery {
   applianceId?: string | undefined;
   type?: string | undefined;
-  viewerType?: ViewerType | undefined;
+  viewerType?: string | undefined;
+  kind?: string | undefined;
+  state?: string | undefined;
   q?: string | undefined;
   limit: number;
   cursor?: string | undefined;
@@ -17,7 +18,7 @@ interface Entry {
   device: InventoryDevice;
   /** `applianceId \0 lowercased name \0 id`: the stable order and the cursor position. */
   order: string;
-  /** Lowercased name and type, what `q` matches. */
+  /** Lowercased name, type and tag values, what `q` matches. */
   text: string;
 }
 
@@ -61,6 +62,8 @@ export class InventorySearch {
       if (query.applianceId !== undefined && device.applianceId !== query.applianceId) continue;
       if (query.type !== undefined && device.type !== query.type) continue;
       if (query.viewerType !== undefined && !device.viewerTypes.includes(query.viewerType)) continue;
+      if (query.kind !== undefined && device.kind !== query.kind) continue;
+      if (query.state !== undefined && device.state !== query.state) continue;
       if (needle !== undefined && !entry.text.includes(needle)) continue;
       if (!canUseAppliance(principal, device.applianceId)) continue;
       if (devices.length === query.limit) {
@@ -93,11 +96,15 @@ export class InventorySearch {
 
   private async load(): Promise<Entry[]> {
     const appliances = await this.registry.list();
-    const lists = await Promise.all(appliances.map((appliance) => this.store.devicesOf(appliance.id)));
+    const lists = await Promise.all(
+      appliances.map(async (appliance) =>
+        (await this.store.devicesOf(appliance.id)).map((device) => ({ ...device, kind: appliance.kind })),
+      ),
+    );
     const entries = lists.flat().map((device) => ({
       device,
       order: `${device.applianceId}\u0000${device.name.toLowerCase()}\u0000${device.id}`,
-      text: `${device.name.toLowerCase()}\n${device.type.toLowerCase()}`,
+      text: [device.name, device.type, ...Object.values(device.tags ?? {})].join('\n').toLowerCase(),
     }));
     return entries.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
   }

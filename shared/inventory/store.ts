@@ -1,11 +1,13 @@
 import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Device, ViewerType } from '../appliances/types.js';
+import type { Device } from '../appliances/provider.js';
 import { jitter, sleep } from '../clock.js';
 import { storeCall, type Table } from '../store/dynamo.js';
 
 /** A device as the inventory keeps it. */
 export interface InventoryDevice extends Device {
   applianceId: string;
+  /** The appliance's kind (from the registry when searched; not stored per device). */
+  kind?: string;
   /** ISO time a sync last confirmed the device. */
   lastSeenAt: string;
 }
@@ -65,8 +67,7 @@ export class InventoryStore {
           Item: {
             pk: partition(applianceId),
             sk: deviceSort(device.id),
-            ...device,
-            viewerTypes: device.viewerTypes,
+            ...withoutKind(device),
           },
         },
       })),
@@ -119,8 +120,16 @@ function toDevice(item: Record<string, unknown>): InventoryDevice {
     name: String(item.name),
     type: String(item.type),
     connectionPaths: (item.connectionPaths as string[] | undefined) ?? [],
-    viewerTypes: (item.viewerTypes as ViewerType[] | undefined) ?? [],
+    viewerTypes: (item.viewerTypes as string[] | undefined) ?? [],
+    ...(typeof item.state === 'string' ? { state: item.state } : {}),
+    ...(typeof item.owner === 'string' ? { owner: item.owner } : {}),
+    ...(item.tags && typeof item.tags === 'object' ? { tags: item.tags as Record<string, string> } : {}),
     applianceId: String(item.applianceId),
     lastSeenAt: String(item.lastSeenAt),
   };
+}
+
+/** The kind is the appliance's, not the device's: it is never written per device. */
+function withoutKind({ kind: _kind, ...device }: InventoryDevice): Omit<InventoryDevice, 'kind'> {
+  return device;
 }

@@ -1,16 +1,18 @@
-import type { ApplianceConnections } from '../appliances/connections.js';
 import { ApplianceError } from '../appliances/errors.js';
-import type { Device } from '../appliances/types.js';
+import type { ApplianceGateway } from '../appliances/gateway.js';
+import type { Device, DeviceListing } from '../appliances/provider.js';
+import type { Appliance } from '../appliances/providers.js';
 import type { Clock } from '../clock.js';
 import type { DeviceDirectory } from '../devices/directory.js';
 import type { ApplianceRegistry } from '../registry/appliances.js';
-import type { SessionManager } from '../sessions/manager.js';
 import type { InventoryDevice, InventoryStore } from './store.js';
 
 /** The outcome of syncing one appliance. */
 export interface SyncResult {
   applianceId: string;
   status: 'ok' | 'error';
+  /** False when the source could not list everything: nothing was removed this time. */
+  complete?: boolean;
   devices: number;
   added: number;
   updated: number;
@@ -21,8 +23,7 @@ export interface SyncResult {
 
 export interface InventorySyncOptions {
   registry: ApplianceRegistry;
-  connections: ApplianceConnections;
-  sessions: SessionManager;
+  gateway: ApplianceGateway;
   devices: DeviceDirectory;
   store: InventoryStore;
   clock: Clock;
@@ -36,8 +37,11 @@ export interface InventorySyncOptions {
 const sameDevice = (a: Device, b: Device) =>
   a.name === b.name &&
   a.type === b.type &&
+  a.state === b.state &&
+  a.owner === b.owner &&
   a.connectionPaths.join('\n') === b.connectionPaths.join('\n') &&
-  a.viewerTypes.join(',') === b.viewerTypes.join(',');
+  a.viewerTypes.join(',') === b.viewerTypes.join(',') &&
+  JSON.stringify(a.tags ?? {}) === JSON.stringify(b.tags ?? {});
 
 /**
  * Keeps the inventory equal to what the appliances report. Only a complete, successful listing of an appliance
@@ -54,7 +58,7 @@ export class InventorySync {
     const worker = async () => {
       while (next < appliances.length) {
         const index = next++;
-        results[index] = await this.syncOne(appliances[index]!.id);
+        results[index] = await this.syncOne(appliances[index]!);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, appliances.length) }, worker));
@@ -64,12 +68,14 @@ export class InventorySync {
   }
 
   /** Syncs one appliance; never throws. */
-  async syncOne(applianceId: string): Promise<SyncResult> {
+  async syncOne(appliance: Appliance): Promise<SyncResult> {
+    const applianceId = appliance.id;
     const started = Date.now();
     const empty = { applianceId, devices: 0, added: 0, updated: 0, removed: 0 };
     let result: SyncResult;
     try {
-      const live = await this.listAll(applianceId);
+      const listing = await this.listAll(appliance);
+      const live = listing.devices;
       const stored = new Map((await this.options.store.devicesOf(applianceId)).map((d) => [d.id, d]));
       const now = this.options.clock();
       const seenAt = new Date(now).toISOString();
@@ -84,12 +90,14 @@ export class InventorySync {
         else if (now - Date.parse(previous.lastSeenAt) < this.options.seenRefreshMs) continue;
         puts.push({ ...device, applianceId, lastSeenAt: seenAt });
       }
-      const removed = [...stored.keys()];
+      // An incomplete listing (a source's cap) cannot prove a device gone.
+      const removed = listing.complete ? [...stored.keys()] : [];
       if (puts.length || removed.length) await this.options.store.write(applianceId, puts, removed);
-      this.options.devices.remember(applianceId, live);
+      if (listing.complete) this.options.devices.remember(applianceId, live);
       result = {
         ...empty,
         status: 'ok',
+        complete: listing.complete,
         devices: live.length,
         added,
         updated,
@@ -104,10 +112,8 @@ export class InventorySync {
     return result;
   }
 
-  private async listAll(applianceId: string): Promise<Device[]> {
-    const appliance = await this.options.registry.get(applianceId);
-    const client = this.options.connections.for(appliance);
-    return this.options.sessions.withSession(applianceId, (session) => client.listDevices(session));
+  private listAll(appliance: Appliance): Promise<DeviceListing> {
+    return this.options.gateway.use(appliance, (client, session) => client.listDevices(session));
   }
 }
 

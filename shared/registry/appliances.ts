@@ -1,11 +1,10 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ApplianceCredentialsMissingError } from '../appliances/errors.js';
-import type { Appliance, Credentials } from '../appliances/types.js';
+import { type Appliance, applianceSchema, providerOf } from '../appliances/providers.js';
 import type { Clock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
 import type { SecretStore } from '../secrets/store.js';
 import { storeCall, type Table } from '../store/dynamo.js';
-import { applianceSchema, credentialsSchema } from './schemas.js';
 
 const key = (id: string) => ({ pk: `APPLIANCE#${id}`, sk: 'APPLIANCE' });
 
@@ -64,11 +63,13 @@ export class ApplianceRegistry {
     return appliances;
   }
 
-  /** Registers or updates an appliance and, when given, its credentials. */
-  async put(appliance: Appliance, credentials?: Credentials): Promise<void> {
+  /** Registers or updates an appliance and, when given, its credentials (validated by the kind's schema). */
+  async put(appliance: Appliance, credentials?: unknown): Promise<void> {
     const record = applianceSchema.parse(appliance);
-    if (credentials)
-      await this.options.secrets.putJson(this.secretId(record.id), credentialsSchema.parse(credentials));
+    if (credentials !== undefined) {
+      const parsed = providerOf(record.kind).schemas.credentials.parse(credentials);
+      await this.options.secrets.putJson(this.secretId(record.id), parsed);
+    }
     const { table } = this.options;
     await storeCall('register an appliance', () =>
       table.doc.send(
@@ -91,12 +92,16 @@ export class ApplianceRegistry {
     this.cache.delete(id);
   }
 
-  /** The stored credentials, through the secrets cache. */
-  async credentials(id: string, options: { forceFetch?: boolean } = {}): Promise<Credentials> {
-    const value = await this.options.secrets.getJson(this.secretId(id), options);
-    const parsed = credentialsSchema.safeParse(value);
-    if (!parsed.success) throw new ApplianceCredentialsMissingError(id);
-    return parsed.data;
+  /** The stored credentials, through the secrets cache, in the shape the appliance's kind needs. */
+  async credentials(
+    which: string | Pick<Appliance, 'id' | 'kind'>,
+    options: { forceFetch?: boolean } = {},
+  ): Promise<Record<string, string>> {
+    const appliance = typeof which === 'string' ? await this.get(which) : which;
+    const value = await this.options.secrets.getJson(this.secretId(appliance.id), options);
+    const parsed = providerOf(appliance.kind).schemas.credentials.safeParse(value);
+    if (!parsed.success) throw new ApplianceCredentialsMissingError(appliance.id);
+    return parsed.data as Record<string, string>;
   }
 
   /** The Secrets Manager name of an appliance's credentials. */

@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { ApplianceConnections } from '../appliances/connections.js';
 import {
   ApplianceAuthError,
   ApplianceError,
   ApplianceTimeoutError,
   ApplianceUnavailableError,
 } from '../appliances/errors.js';
-import type { ApplianceSession } from '../appliances/types.js';
+import type { ApplianceBase, ProviderSession } from '../appliances/provider.js';
 import { type Clock, jitter, letQueuedRequestsLeave, sleep } from '../clock.js';
-import type { ApplianceRegistry } from '../registry/appliances.js';
 import type { LoginFailure, SessionStore } from './store.js';
 
 export interface SessionManagerOptions {
-  registry: ApplianceRegistry;
-  connections: ApplianceConnections;
+  /** How to open a new session on an appliance (the gateway: stored credentials, the kind's client). */
+  login: (appliance: ApplianceBase) => Promise<ProviderSession>;
   store: SessionStore;
   clock: Clock;
   /** Renew in the background once a session is this close to expiry. */
@@ -42,8 +40,8 @@ export type SessionEvent =
  * guarded by a conditional-write lease so 100 cold requests across processes cause one appliance login.
  */
 export class SessionManager {
-  private readonly memory = new Map<string, ApplianceSession>();
-  private readonly inflight = new Map<string, Promise<ApplianceSession>>();
+  private readonly memory = new Map<string, ProviderSession>();
+  private readonly inflight = new Map<string, Promise<ProviderSession>>();
   /**
    * Fresh logins still being stored (session write, then lease release), by appliance. The first call with a
    * new session overlaps its storing instead of waiting for it: a cold click costs login + call, not two more
@@ -60,54 +58,55 @@ export class SessionManager {
   }
 
   /** A valid session for the appliance, stored for other processes; starts a renewal when close to expiry. */
-  async get(applianceId: string): Promise<ApplianceSession> {
-    const session = await this.current(applianceId);
-    await this.storing.get(applianceId);
+  async get(appliance: ApplianceBase): Promise<ProviderSession> {
+    const session = await this.current(appliance);
+    await this.storing.get(appliance.id);
     return session;
   }
 
   /** A valid session, possibly still being stored (see `storing`). */
-  private async current(applianceId: string): Promise<ApplianceSession> {
+  private async current(appliance: ApplianceBase): Promise<ProviderSession> {
+    const applianceId = appliance.id;
     const now = this.options.clock();
     const cached = this.memory.get(applianceId);
     if (cached && cached.expiresAt > now) {
-      if (cached.expiresAt - now < this.options.refreshMarginMs)
-        this.refreshInBackground(applianceId, cached);
+      if (cached.expiresAt - now < this.options.refreshMarginMs) this.refreshInBackground(appliance, cached);
       return cached;
     }
-    return this.singleFlight(applianceId, () => this.acquire(applianceId));
+    return this.singleFlight(applianceId, () => this.acquire(appliance));
   }
 
   /** A valid session and whether it already existed (no login was needed), for the admin login route. */
-  async ensure(applianceId: string): Promise<{ session: ApplianceSession; reused: boolean }> {
-    const cached = this.memory.get(applianceId);
+  async ensure(appliance: ApplianceBase): Promise<{ session: ProviderSession; reused: boolean }> {
+    const cached = this.memory.get(appliance.id);
     if (cached && cached.expiresAt > this.options.clock()) return { session: cached, reused: true };
-    const stored = await this.options.store.read(applianceId);
-    if (stored) return { session: this.remember(applianceId, stored), reused: true };
-    return { session: await this.get(applianceId), reused: false };
+    const stored = await this.options.store.read(appliance);
+    if (stored) return { session: this.remember(appliance.id, stored), reused: true };
+    return { session: await this.get(appliance), reused: false };
   }
 
   /**
-   * Runs `call` with a session. If the appliance refuses the session (it forgot it or expired the JWT), the
+   * Runs `call` with a session. If the appliance refuses the session (it forgot it, or it lapsed), the
    * session is dropped, one new one is obtained and the call is retried once.
    */
-  async withSession<T>(applianceId: string, call: (session: ApplianceSession) => Promise<T>): Promise<T> {
-    const session = await this.current(applianceId);
+  async withSession<T>(appliance: ApplianceBase, call: (session: ProviderSession) => Promise<T>): Promise<T> {
+    const applianceId = appliance.id;
+    const session = await this.current(appliance);
     try {
       return await this.alongsideStoring(applianceId, call(session));
     } catch (error) {
       if (!(error instanceof ApplianceAuthError) || error.step === 'login') throw error;
-      await this.invalidate(applianceId, session.userSessionId);
-      return this.alongsideStoring(applianceId, call(await this.replacement(applianceId, session)));
+      await this.invalidate(applianceId, session.id);
+      return this.alongsideStoring(applianceId, call(await this.replacement(appliance, session)));
     }
   }
 
   /** A session other than `failed`: a concurrent reader may have re-cached it before its delete landed. */
-  private async replacement(applianceId: string, failed: ApplianceSession): Promise<ApplianceSession> {
-    const fresh = await this.current(applianceId);
-    if (fresh.userSessionId !== failed.userSessionId) return fresh;
-    await this.invalidate(applianceId, failed.userSessionId);
-    return this.acquire(applianceId, undefined, failed.userSessionId);
+  private async replacement(appliance: ApplianceBase, failed: ProviderSession): Promise<ProviderSession> {
+    const fresh = await this.current(appliance);
+    if (fresh.id !== failed.id) return fresh;
+    await this.invalidate(appliance.id, failed.id);
+    return this.acquire(appliance, undefined, failed.id);
   }
 
   /** Awaits `work` and any storing of a fresh session for the appliance, so the two overlap. */
@@ -118,9 +117,9 @@ export class SessionManager {
   }
 
   /** Forgets a session, only if it is still the one that failed. */
-  async invalidate(applianceId: string, userSessionId: string): Promise<void> {
-    if (this.memory.get(applianceId)?.userSessionId === userSessionId) this.memory.delete(applianceId);
-    await this.options.store.deleteIf(applianceId, userSessionId);
+  async invalidate(applianceId: string, sessionId: string): Promise<void> {
+    if (this.memory.get(applianceId)?.id === sessionId) this.memory.delete(applianceId);
+    await this.options.store.deleteIf(applianceId, sessionId);
     this.options.onEvent?.({ type: 'invalidated', applianceId });
   }
 
@@ -131,20 +130,11 @@ export class SessionManager {
   async forget(applianceId: string): Promise<void> {
     const { store } = this.options;
     this.memory.delete(applianceId);
-    const stored = await store.read(applianceId);
-    if (stored) await store.deleteIf(applianceId, stored.userSessionId);
+    await store.delete(applianceId);
     await store.clearLease(applianceId);
   }
 
-  /** Drops every in-memory session (tests, and the local runtime when an appliance is re-registered). */
-  clearMemory(): void {
-    this.memory.clear();
-  }
-
-  private singleFlight(
-    applianceId: string,
-    work: () => Promise<ApplianceSession>,
-  ): Promise<ApplianceSession> {
+  private singleFlight(applianceId: string, work: () => Promise<ProviderSession>): Promise<ProviderSession> {
     const running = this.inflight.get(applianceId);
     if (running) return running;
     const promise = work().finally(() => this.inflight.delete(applianceId));
@@ -152,64 +142,64 @@ export class SessionManager {
     return promise;
   }
 
-  private refreshInBackground(applianceId: string, current: ApplianceSession): void {
+  private refreshInBackground(appliance: ApplianceBase, current: ProviderSession): void {
+    const applianceId = appliance.id;
     if (this.inflight.has(applianceId)) return;
-    this.singleFlight(applianceId, () => this.acquire(applianceId, current)).catch((error: unknown) => {
+    this.singleFlight(applianceId, () => this.acquire(appliance, current)).catch((error: unknown) => {
       this.options.onEvent?.({ type: 'refresh-failed', applianceId, reason: describe(error) });
     });
   }
 
   /** Memory miss: read the shared store, else win the lease and log in, else wait for the winner. */
   private async acquire(
-    applianceId: string,
-    replacing?: ApplianceSession,
+    appliance: ApplianceBase,
+    replacing?: ProviderSession,
     refusedSessionId?: string,
-  ): Promise<ApplianceSession> {
+  ): Promise<ProviderSession> {
+    const applianceId = appliance.id;
     const { store, clock } = this.options;
-    const usable = (session: ApplianceSession | undefined): session is ApplianceSession =>
+    const usable = (session: ProviderSession | undefined): session is ProviderSession =>
       session !== undefined &&
-      session.userSessionId !== refusedSessionId &&
+      session.id !== refusedSessionId &&
       (replacing
-        ? session.userSessionId !== replacing.userSessionId &&
-          session.expiresAt - clock() > this.options.refreshMarginMs
+        ? session.id !== replacing.id && session.expiresAt - clock() > this.options.refreshMarginMs
         : true);
 
-    const stored = await store.read(applianceId);
+    const stored = await store.read(appliance);
     if (usable(stored)) return this.remember(applianceId, stored);
 
     const deadline = Date.now() + this.waitMs;
     let delay = 25;
     for (;;) {
       const lease = await store.tryLease(applianceId, this.owner, this.leaseMs);
-      if (lease.acquired) return this.loginHoldingLease(applianceId, usable);
+      if (lease.acquired) return this.loginHoldingLease(appliance, usable);
       if (lease.failure) throw failureToError(applianceId, lease.failure);
       if (replacing && replacing.expiresAt > clock()) return replacing;
       await sleep(jitter(delay));
       delay = Math.min(delay * 2, 400);
-      const winner = await store.read(applianceId);
+      const winner = await store.read(appliance);
       if (usable(winner)) return this.remember(applianceId, winner);
       if (Date.now() >= deadline) throw new ApplianceTimeoutError(applianceId, 'login', this.waitMs);
     }
   }
 
   private async loginHoldingLease(
-    applianceId: string,
-    usable: (session: ApplianceSession | undefined) => session is ApplianceSession,
-  ): Promise<ApplianceSession> {
-    const { store, registry, connections } = this.options;
+    appliance: ApplianceBase,
+    usable: (session: ProviderSession | undefined) => session is ProviderSession,
+  ): Promise<ProviderSession> {
+    const applianceId = appliance.id;
+    const { store } = this.options;
     try {
       // Another process may have finished its login between our read and our lease.
-      const latest = await store.read(applianceId);
+      const latest = await store.read(appliance);
       if (usable(latest)) {
         await store.releaseLease(applianceId, this.owner);
         return this.remember(applianceId, latest);
       }
-      const appliance = await registry.get(applianceId);
-      const credentials = await registry.credentials(applianceId);
       const started = Date.now();
-      const session = await connections.for(appliance).login(credentials);
+      const session = await this.options.login(appliance);
       this.options.onEvent?.({ type: 'login', applianceId, durationMs: Date.now() - started });
-      this.store(applianceId, session);
+      this.store(appliance, session);
       return this.remember(applianceId, session);
     } catch (error) {
       this.options.onEvent?.({ type: 'login-failed', applianceId, reason: describe(error) });
@@ -222,11 +212,12 @@ export class SessionManager {
   }
 
   /** Stores a fresh session and then releases the lease (in that order, so waiters find the session). */
-  private store(applianceId: string, session: ApplianceSession): void {
+  private store(appliance: ApplianceBase, session: ProviderSession): void {
+    const applianceId = appliance.id;
     const { store } = this.options;
     // The first call with the session is about to be queued: let it leave before the store's SDK work.
     const storing = letQueuedRequestsLeave()
-      .then(() => store.write(applianceId, session))
+      .then(() => store.write(appliance, session))
       .then(() => store.releaseLease(applianceId, this.owner))
       .catch(async (error: unknown) => {
         this.options.onEvent?.({ type: 'store-failed', applianceId, reason: describe(error) });
@@ -249,7 +240,7 @@ export class SessionManager {
     return 0;
   }
 
-  private remember(applianceId: string, session: ApplianceSession): ApplianceSession {
+  private remember(applianceId: string, session: ProviderSession): ProviderSession {
     this.memory.set(applianceId, session);
     return session;
   }

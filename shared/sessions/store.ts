@@ -1,5 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { ApplianceSession } from '../appliances/types.js';
+import type { ApplianceBase, ProviderSession } from '../appliances/provider.js';
+import { providerOf } from '../appliances/providers.js';
 import type { Clock } from '../clock.js';
 import { seal, unseal } from '../crypto/index.js';
 import { isConditionFailed, storeCall, type Table } from '../store/dynamo.js';
@@ -17,9 +18,10 @@ export interface LoginFailure {
 export type LeaseOutcome = { acquired: true } | { acquired: false; failure?: LoginFailure };
 
 /**
- * Appliance sessions shared by every broker process, in DynamoDB. The JWT is sealed with AES-256-GCM bound
- * to the appliance id; the item's TTL lets DynamoDB delete it eventually, and expiry is checked on read
- * because TTL deletion runs late.
+ * Appliance sessions shared by every broker process, in DynamoDB. The provider's session state (a JWT, a
+ * session id, an access token, a cookie) is sealed with AES-256-GCM bound to the appliance id and kind, and
+ * re-parsed with the kind's state schema on read; the item's TTL lets DynamoDB delete it eventually, and
+ * expiry is checked on read because TTL deletion runs late.
  */
 export class SessionStore {
   constructor(
@@ -28,21 +30,25 @@ export class SessionStore {
     private readonly clock: Clock,
   ) {}
 
-  /** The stored session if it is still valid, else undefined. */
-  async read(applianceId: string): Promise<ApplianceSession | undefined> {
+  /** The stored session if it is still valid and of the appliance's kind, else undefined. */
+  async read(appliance: ApplianceBase): Promise<ProviderSession | undefined> {
     const { Item } = await storeCall('read an appliance session', () =>
       this.table.doc.send(
-        new GetCommand({ TableName: this.table.name, Key: sessionKey(applianceId), ConsistentRead: true }),
+        new GetCommand({ TableName: this.table.name, Key: sessionKey(appliance.id), ConsistentRead: true }),
       ),
     );
     if (!Item || typeof Item.expiresAt !== 'number' || Item.expiresAt <= this.clock()) return undefined;
+    // Items written before kinds (`jwtSealed`) or for another kind of the same id cost one login, no migration.
+    if (Item.kind !== appliance.kind || typeof Item.stateSealed !== 'string') return undefined;
     try {
-      const jwt = unseal(await this.key(), String(Item.jwtSealed), applianceId);
+      const json = unseal(await this.key(), Item.stateSealed, boundTo(appliance));
+      const state = providerOf(appliance.kind).schemas.state.safeParse(JSON.parse(json));
+      if (!state.success) return undefined;
       return {
-        userSessionId: String(Item.userSessionId),
-        username: String(Item.username),
-        jwt,
+        id: String(Item.sessionId),
+        principal: String(Item.principal),
         expiresAt: Item.expiresAt,
+        state: state.data,
       };
     } catch {
       // Sealed with a rotated key or tampered with: treat as absent and log in again.
@@ -51,17 +57,18 @@ export class SessionStore {
   }
 
   /** Stores a freshly opened session. */
-  async write(applianceId: string, session: ApplianceSession): Promise<void> {
-    const jwtSealed = seal(await this.key(), session.jwt, applianceId);
+  async write(appliance: ApplianceBase, session: ProviderSession): Promise<void> {
+    const stateSealed = seal(await this.key(), JSON.stringify(session.state), boundTo(appliance));
     await storeCall('store an appliance session', () =>
       this.table.doc.send(
         new PutCommand({
           TableName: this.table.name,
           Item: {
-            ...sessionKey(applianceId),
-            userSessionId: session.userSessionId,
-            username: session.username,
-            jwtSealed,
+            ...sessionKey(appliance.id),
+            kind: appliance.kind,
+            sessionId: session.id,
+            principal: session.principal,
+            stateSealed,
             expiresAt: session.expiresAt,
             ttl: Math.ceil(session.expiresAt / 1000) + 3600,
           },
@@ -71,21 +78,28 @@ export class SessionStore {
   }
 
   /** Deletes the stored session only if it is still the one that failed, so a newer one survives. */
-  async deleteIf(applianceId: string, userSessionId: string): Promise<void> {
+  async deleteIf(applianceId: string, sessionId: string): Promise<void> {
     try {
       await storeCall('invalidate an appliance session', () =>
         this.table.doc.send(
           new DeleteCommand({
             TableName: this.table.name,
             Key: sessionKey(applianceId),
-            ConditionExpression: 'userSessionId = :id',
-            ExpressionAttributeValues: { ':id': userSessionId },
+            ConditionExpression: 'sessionId = :id',
+            ExpressionAttributeValues: { ':id': sessionId },
           }),
         ),
       );
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
     }
+  }
+
+  /** Deletes the stored session whatever it is (the credentials or the registration changed). */
+  async delete(applianceId: string): Promise<void> {
+    await storeCall('forget an appliance session', () =>
+      this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: sessionKey(applianceId) })),
+    );
   }
 
   /** Takes the login lease unless another live owner holds it; a held lease may carry the last login failure. */
@@ -156,3 +170,6 @@ export class SessionStore {
     }
   }
 }
+
+/** The sealed state's additional data: an item copied to another appliance or kind does not unseal. */
+const boundTo = (appliance: ApplianceBase) => `${appliance.id}#${appliance.kind}`;

@@ -1,26 +1,16 @@
-import type { ApplianceConnections } from '../appliances/connections.js';
-import { launchUrl } from '../appliances/dsview/launch-url.js';
-import { validateViewerRequest } from '../appliances/dsview/validate.js';
 import { ApplianceError } from '../appliances/errors.js';
-import type { Appliance, Device, ViewerRequest } from '../appliances/types.js';
-import type { AuditLog, AuditOutcome, RequestSource } from '../audit/audit-log.js';
+import type { ApplianceGateway } from '../appliances/gateway.js';
+import type { Device, Launch, LaunchContext, ViewerRequest } from '../appliances/provider.js';
+import { type Appliance, providerOf } from '../appliances/providers.js';
+import type { AuditInput, AuditLog, AuditOutcome, RequestSource } from '../audit/audit-log.js';
 import type { DeviceDirectory } from '../devices/directory.js';
-import { InvalidInputError } from '../errors.js';
+import { DeviceUnavailableError, InvalidInputError } from '../errors.js';
 import type { ApplianceRegistry } from '../registry/appliances.js';
-import type { SessionManager } from '../sessions/manager.js';
-
-/** A minted ticket and the URL that spends it. Both are secrets outside the response that carries them. */
-export interface IssuedTicket {
-  ticket: string;
-  launchUrl: string;
-  expiresAt: number;
-}
 
 export interface TicketServiceOptions {
   registry: ApplianceRegistry;
   devices: DeviceDirectory;
-  sessions: SessionManager;
-  connections: ApplianceConnections;
+  gateway: ApplianceGateway;
   audit: AuditLog;
 }
 
@@ -31,55 +21,82 @@ export interface LaunchTarget {
   request: ViewerRequest;
 }
 
-/** The audit outcome of a failed mint. */
+/** The audit outcome of a failed launch. */
 export function failureOutcome(error: unknown): AuditOutcome {
+  if (error instanceof DeviceUnavailableError) return 'device_unavailable';
   return error instanceof ApplianceError && error.kind === 'timeout'
     ? 'appliance_timeout'
     : 'appliance_error';
 }
 
-/** Validates launch requests against devices and appliances and mints viewer tickets. */
+/**
+ * The audit outcome of a launch that answered. A click answered with its console is `redirected` whatever
+ * the answer's form (302, console page, file), so the optimistic audit write holds and costs no second one.
+ */
+export function launchOutcome(launch: Launch, api: boolean): AuditOutcome {
+  if (launch.kind === 'pending') return 'pending_approval';
+  return api ? 'ticket_issued' : 'redirected';
+}
+
+/** The request's launch fields as audit events carry them (never a credential). */
+export function auditFields(target: LaunchTarget, reason?: string): Partial<AuditInput> {
+  const { viewerType, sharingMode, mouseMode, user } = target.request;
+  return {
+    applianceId: target.applianceId,
+    deviceId: target.deviceId,
+    viewerType,
+    ...(sharingMode === undefined ? {} : { sharingMode }),
+    ...(mouseMode === undefined ? {} : { mouseMode }),
+    ...(user === undefined ? {} : { user }),
+    ...(reason === undefined ? {} : { reason }),
+  };
+}
+
+/** Validates launch requests against devices and appliances and launches through the appliance's provider. */
 export class TicketService {
   constructor(private readonly options: TicketServiceOptions) {}
 
-  /** Checks a request against the device and the appliance's platform and firmware; 400 naming the field. */
+  /** Checks a request against the device and the appliance's own rules; 400 naming the field. */
   async validate(target: LaunchTarget): Promise<{ appliance: Appliance; device: Device }> {
     const appliance = await this.options.registry.get(target.applianceId);
     const device = await this.options.devices.get(target.applianceId, target.deviceId);
-    const errors = validateViewerRequest(device, appliance, target.request);
+    const errors = providerOf(appliance.kind).validate(device, appliance, target.request);
     if (errors.length) throw new InvalidInputError(errors);
     return { appliance, device };
   }
 
-  /** Mints one ticket with the cached session (one appliance round trip when warm) and builds its URL. */
-  async mint(appliance: Appliance, target: LaunchTarget): Promise<IssuedTicket> {
-    const client = this.options.connections.for(appliance);
-    const issued = await this.options.sessions.withSession(appliance.id, (session) =>
-      client.createTicket(session),
+  /** One launch with the cached session: one source round trip when warm. */
+  launch(
+    appliance: Appliance,
+    device: Device,
+    request: ViewerRequest,
+    context: LaunchContext,
+  ): Promise<Launch> {
+    return this.options.gateway.use(appliance, (client, session) =>
+      client.launch(session, device, request, context),
     );
-    const url = launchUrl({
-      baseUrl: appliance.baseUrl,
-      deviceId: target.deviceId,
-      ...target.request,
-      ticket: issued.ticket,
-    });
-    return { ticket: issued.ticket, launchUrl: url, expiresAt: issued.expiresAt };
   }
 
-  /** The ticket API: validate, mint and audit, for an API client. */
-  async issueForClient(clientId: string, target: LaunchTarget, source: RequestSource): Promise<IssuedTicket> {
-    const { appliance } = await this.validate(target);
-    const base = {
-      clientId,
-      applianceId: target.applianceId,
-      deviceId: target.deviceId,
-      ...target.request,
-      ...source,
-    };
+  /** The ticket API: validate, launch and audit, for an API client. */
+  async issueForClient(
+    clientId: string,
+    target: LaunchTarget,
+    source: RequestSource,
+    reason?: string,
+  ): Promise<Launch> {
+    const { appliance, device } = await this.validate(target);
+    const event = { clientId, ...auditFields(target, reason), ...source };
+    const context = { clientId, ...(reason === undefined ? {} : { reason }) };
     return this.options.audit.around(
-      { ...base, outcome: 'ticket_issued' },
-      () => this.mint(appliance, target),
+      { ...event, outcome: 'ticket_issued' },
+      () => this.launch(appliance, device, target.request, context),
       failureOutcome,
+      (launch) => launchOutcome(launch, true),
     );
+  }
+
+  /** The fallback a person is shown when nothing could be launched. */
+  fallbackUrl(appliance: Appliance, deviceId: string, request: ViewerRequest): string {
+    return providerOf(appliance.kind).fallbackUrl(appliance, { id: deviceId }, request);
   }
 }

@@ -4,9 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { Agent, fetch } from 'undici';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type DsviewSession as ApplianceSession,
   DsviewClient,
   type DsviewClientOptions,
   TICKET_TTL_MS,
+  type ViewerTicket,
 } from '../../shared/appliances/dsview/client.js';
 import { launchUrl } from '../../shared/appliances/dsview/launch-url.js';
 import {
@@ -19,7 +21,7 @@ import {
   ApplianceUnavailableError,
 } from '../../shared/appliances/errors.js';
 import { normalizeFingerprint } from '../../shared/appliances/https-pool.js';
-import type { ApplianceSession, Device, TlsTrust, ViewerTicket } from '../../shared/appliances/types.js';
+import type { Device, TlsTrust } from '../../shared/appliances/provider.js';
 import {
   type CertificatePair,
   type DsviewSimulator,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { DsviewAppliance as Appliance } from '../../shared/appliances/dsview/schemas.js';
 import { compareVersions, validateViewerRequest } from '../../shared/appliances/dsview/validate.js';
-import type { Appliance, Device, ViewerRequest } from '../../shared/appliances/types.js';
+import type { Device, ViewerRequest } from '../../shared/appliances/provider.js';
 
 type Target = Pick<Appliance, 'platform' | 'firmwareVersion'>;
 

@@ -59,8 +59,8 @@ describe('warm request I/O order', () => {
   it('a cold call stores the new session and frees the lease while it mints, not before', async () => {
     const ticket = async () => (await mintTicket(t, deviceOfType(t.sim))).status;
     expect(await ticket()).toBe(201);
-    const current = await t.broker.sessions.get('lab');
-    await t.broker.sessions.invalidate('lab', current.userSessionId);
+    const current = await t.broker.sessions.get(await t.broker.registry.get('lab'));
+    await t.broker.sessions.invalidate('lab', current.id);
     events = [];
     expect(await ticket()).toBe(201);
     expect(events).toContain('login');

@@ -62,6 +62,7 @@ beforeAll(async () => {
         id: 'west',
         name: 'West MP1000',
         baseUrl: second.url,
+        kind: 'dsview',
         platform: 'MP1000',
         firmwareVersion: '3.33.8',
         credentials: { username: second.username, password: second.password },

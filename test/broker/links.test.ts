@@ -124,6 +124,7 @@ beforeAll(async () => {
         id: 'west',
         name: 'West MP1000',
         baseUrl: west.url,
+        kind: 'dsview',
         platform: 'MP1000',
         firmwareVersion: '3.33.8',
         credentials: { username: west.username, password: west.password },

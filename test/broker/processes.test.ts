@@ -22,6 +22,7 @@ const configFor = (s: DsviewSimulator, clients: ConfigFile['clients']): ConfigFi
       id: 'lab',
       name: 'Lab',
       baseUrl: s.url,
+      kind: 'dsview',
       platform: 'MP1000',
       firmwareVersion: '3.33.8',
       credentials: { username: s.username, password: s.password },

@@ -75,6 +75,7 @@ beforeAll(async () => {
       id: 'badpw',
       name: 'Wrong password',
       baseUrl: t.sim.url,
+      kind: 'dsview',
       platform: 'MP1000',
       firmwareVersion: '3.33.8',
       tls: { caPem: t.sim.certPem },

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureKeys } from '../../infra/local/runtime.js';
+import type { Appliance } from '../../shared/appliances/providers.js';
 import { type Broker, createBroker } from '../../shared/broker.js';
 import { readSettings } from '../../shared/config/settings.js';
 import { type SessionEvent, SessionManager } from '../../shared/sessions/manager.js';
@@ -16,7 +17,9 @@ const brokers: Broker[] = [];
 let applianceSeq = 0;
 
 /** Several brokers on one table stand in for several Lambda containers (each has its own memory). */
-async function fleet(size: number): Promise<{ brokers: Broker[]; applianceId: string }> {
+async function fleet(
+  size: number,
+): Promise<{ brokers: Broker[]; applianceId: string; appliance: Appliance }> {
   const settings = readSettings();
   const members = await Promise.all(Array.from({ length: size }, () => createBroker({ settings, clock })));
   brokers.push(...members);
@@ -26,13 +29,14 @@ async function fleet(size: number): Promise<{ brokers: Broker[]; applianceId: st
       id: applianceId,
       name: 'Session test',
       baseUrl: sim.url,
+      kind: 'dsview',
       platform: 'MP1000',
       firmwareVersion: '3.33.8',
       tls: { caPem: sim.certPem },
     },
     { username: sim.username, password: sim.password },
   );
-  return { brokers: members, applianceId };
+  return { brokers: members, applianceId, appliance: await members[0]!.registry.get(applianceId) };
 }
 
 beforeAll(async () => {
@@ -51,17 +55,17 @@ afterAll(async () => {
 
 describe('single flight', () => {
   it('100 concurrent cold requests across 5 containers cause one login and share one session', async () => {
-    const { brokers: members, applianceId } = await fleet(5);
+    const { brokers: members, appliance } = await fleet(5);
     const before = sim.counters.logins;
     const sessions = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => members[i % members.length]!.sessions.get(applianceId)),
+      Array.from({ length: 100 }, (_, i) => members[i % members.length]!.sessions.get(appliance)),
     );
     expect(sim.counters.logins - before).toBe(1);
-    expect(new Set(sessions.map((s) => s.userSessionId)).size).toBe(1);
+    expect(new Set(sessions.map((s) => s.id)).size).toBe(1);
   });
 
   it('a lease left by a crashed container is taken over once it expires', async () => {
-    const { brokers: members, applianceId } = await fleet(1);
+    const { brokers: members, applianceId, appliance } = await fleet(1);
     const broker = members[0]!;
     await broker.table.doc.send(
       new PutCommand({
@@ -76,11 +80,11 @@ describe('single flight', () => {
     );
     const before = sim.counters.logins;
     const started = Date.now();
-    const pending = broker.sessions.get(applianceId);
+    const pending = broker.sessions.get(appliance);
     await new Promise((resolve) => setTimeout(resolve, 150));
     now += 500;
     const session = await pending;
-    expect(session.userSessionId).toBeTruthy();
+    expect(session.id).toBeTruthy();
     expect(sim.counters.logins - before).toBe(1);
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -88,23 +92,23 @@ describe('single flight', () => {
 
 describe('refresh ahead', () => {
   it('a session near expiry is served at once and renewed in the background', async () => {
-    const { brokers: members, applianceId } = await fleet(1);
+    const { brokers: members, appliance } = await fleet(1);
     const broker = members[0]!;
-    const first = await broker.sessions.get(applianceId);
+    const first = await broker.sessions.get(appliance);
     const logins = sim.counters.logins;
     now = first.expiresAt - 200_000;
-    const served = await broker.sessions.get(applianceId);
-    expect(served.userSessionId).toBe(first.userSessionId);
+    const served = await broker.sessions.get(appliance);
+    expect(served.id).toBe(first.id);
     // The renewal runs in the background: wait for it (bounded), however loaded the machine is.
     const renewed = await vi.waitFor(
       async () => {
-        const current = await broker.sessions.get(applianceId);
-        expect(current.userSessionId).not.toBe(first.userSessionId);
+        const current = await broker.sessions.get(appliance);
+        expect(current.id).not.toBe(first.id);
         return current;
       },
       { timeout: 10_000, interval: 20 },
     );
-    expect(renewed.userSessionId).not.toBe(first.userSessionId);
+    expect(renewed.id).not.toBe(first.id);
     expect(sim.counters.logins).toBe(logins + 1);
     now = Date.now();
   });
@@ -112,38 +116,38 @@ describe('refresh ahead', () => {
 
 describe('invalidation and storage', () => {
   it('drops a failed session only if it is still the stored one', async () => {
-    const { brokers: members, applianceId } = await fleet(2);
+    const { brokers: members, applianceId, appliance } = await fleet(2);
     const [a, b] = members as [Broker, Broker];
-    const old = await a.sessions.get(applianceId);
-    await a.sessions.invalidate(applianceId, old.userSessionId);
-    const fresh = await b.sessions.get(applianceId);
-    expect(fresh.userSessionId).not.toBe(old.userSessionId);
-    await a.sessions.invalidate(applianceId, old.userSessionId);
+    const old = await a.sessions.get(appliance);
+    await a.sessions.invalidate(applianceId, old.id);
+    const fresh = await b.sessions.get(appliance);
+    expect(fresh.id).not.toBe(old.id);
+    await a.sessions.invalidate(applianceId, old.id);
     const { Item } = await a.table.doc.send(
       new GetCommand({ TableName: a.table.name, Key: { pk: `SESSION#${applianceId}`, sk: 'SESSION' } }),
     );
-    expect(Item?.userSessionId).toBe(fresh.userSessionId);
+    expect(Item?.sessionId).toBe(fresh.id);
   });
 
   it('stores the JWT sealed; a tampered seal means a new login, not a crash', async () => {
-    const { brokers: members, applianceId } = await fleet(2);
+    const { brokers: members, applianceId, appliance } = await fleet(2);
     const [a, b] = members as [Broker, Broker];
-    const session = await a.sessions.get(applianceId);
+    const session = await a.sessions.get(appliance);
     const key = { pk: `SESSION#${applianceId}`, sk: 'SESSION' };
     const { Item } = await a.table.doc.send(new GetCommand({ TableName: a.table.name, Key: key }));
-    expect(JSON.stringify(Item)).not.toContain(session.jwt);
-    expect(JSON.stringify(Item)).not.toContain(session.jwt.split('.')[1]!);
+    expect(JSON.stringify(Item)).not.toContain((session.state as { jwt: string }).jwt);
+    expect(JSON.stringify(Item)).not.toContain((session.state as { jwt: string }).jwt.split('.')[1]!);
     await a.table.doc.send(
       new UpdateCommand({
         TableName: a.table.name,
         Key: key,
-        UpdateExpression: 'SET jwtSealed = :bad',
-        ExpressionAttributeValues: { ':bad': `${String(Item?.jwtSealed).slice(0, -4)}AAAA` },
+        UpdateExpression: 'SET stateSealed = :bad',
+        ExpressionAttributeValues: { ':bad': `${String(Item?.stateSealed).slice(0, -4)}AAAA` },
       }),
     );
     const logins = sim.counters.logins;
-    const recovered = await b.sessions.get(applianceId);
-    expect(recovered.userSessionId).not.toBe(session.userSessionId);
+    const recovered = await b.sessions.get(appliance);
+    expect(recovered.id).not.toBe(session.id);
     expect(sim.counters.logins).toBe(logins + 1);
   });
 });
@@ -157,15 +161,15 @@ describe('storing a fresh login', () => {
     ).Item;
 
   it('overlaps the first call and is done (session stored, lease freed) when that call returns', async () => {
-    const { brokers: members, applianceId } = await fleet(1);
+    const { brokers: members, applianceId, appliance } = await fleet(1);
     const broker = members[0]!;
-    const used = await broker.sessions.withSession(applianceId, async (session) => session.userSessionId);
-    expect((await itemOf(broker, applianceId, 'SESSION'))?.userSessionId).toBe(used);
+    const used = await broker.sessions.withSession(appliance, async (session) => session.id);
+    expect((await itemOf(broker, applianceId, 'SESSION'))?.sessionId).toBe(used);
     expect(await itemOf(broker, applianceId, 'SESSION_LEASE')).toBeUndefined();
   });
 
   it('a session the store refuses still serves the call, is reported, and frees the lease', async () => {
-    const { brokers: members, applianceId } = await fleet(1);
+    const { brokers: members, applianceId, appliance } = await fleet(1);
     const broker = members[0]!;
     class UnwritableStore extends SessionStore {
       override async write(): Promise<void> {
@@ -174,20 +178,19 @@ describe('storing a fresh login', () => {
     }
     const events: SessionEvent[] = [];
     const sessions = new SessionManager({
-      registry: broker.registry,
-      connections: broker.connections,
+      login: (target) => broker.gateway.login(target as Appliance),
       store: new UnwritableStore(broker.table, async () => randomBytes(32), clock),
       clock,
       refreshMarginMs: 60_000,
       onEvent: (event) => events.push(event),
     });
-    const used = await sessions.withSession(applianceId, async (session) => session.userSessionId);
+    const used = await sessions.withSession(appliance, async (session) => session.id);
     expect(used).toBeTruthy();
     expect(events).toContainEqual({ type: 'store-failed', applianceId, reason: 'item too large' });
     expect(await itemOf(broker, applianceId, 'SESSION_LEASE')).toBeUndefined();
     // The process keeps using its session rather than logging in again.
     const logins = sim.counters.logins;
-    expect(await sessions.withSession(applianceId, async (session) => session.userSessionId)).toBe(used);
+    expect(await sessions.withSession(appliance, async (session) => session.id)).toBe(used);
     expect(sim.counters.logins).toBe(logins);
   });
 });

@@ -130,6 +130,7 @@ export async function startTestBroker(
         id: 'lab',
         name: 'Lab MP1000',
         baseUrl: sim.url,
+        kind: 'dsview',
         platform: 'MP1000',
         firmwareVersion: '3.33.8',
         credentials: { username: sim.username, password: sim.password },

@@ -1,5 +1,4 @@
-import type { ViewerType } from '../types.js';
-import { VIEWER_TYPES } from '../types.js';
+import { VIEWER_TYPES, type ViewerType } from './schemas.js';
 
 /** Every device type programmatic name the Viewer Session API documents. */
 export const PROGRAMMATIC_NAMES = [

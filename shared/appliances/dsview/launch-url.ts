@@ -1,11 +1,9 @@
-import type { MouseMode, SharingMode, ViewerType } from '../types.js';
-
 export interface LaunchUrlInput {
   baseUrl: string;
   deviceId: string;
-  viewerType: ViewerType;
-  sharingMode?: SharingMode | undefined;
-  mouseMode?: MouseMode | undefined;
+  viewerType: string;
+  sharingMode?: string | undefined;
+  mouseMode?: number | undefined;
   ticket?: string | undefined;
 }
 

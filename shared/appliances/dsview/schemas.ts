@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { applianceFields } from '../schemas.js';
 
 /** `POST /api/v1/userSessions` → 201. */
 export const loginResponseSchema = z.object({
@@ -23,3 +24,27 @@ export const devicesResponseSchema = z.object({ devices: z.array(deviceSchema) }
 
 /** `POST /api/v1/userSessions/<id>:createTicket` → 200. */
 export const ticketResponseSchema = z.object({ ticket: z.string().min(1) });
+
+/** The appliance models the note covers; only MP1000/MP1000VA get API v1.1 (STANDALONE_PASSIVE). */
+export const PLATFORMS = ['MP1000', 'MP1000VA', 'RM1048P'] as const;
+export const VIEWER_TYPES = ['KVM', 'SERIAL', 'VM'] as const;
+export type ViewerType = (typeof VIEWER_TYPES)[number];
+export const SHARING_MODES = ['ACTIVE', 'PASSIVE', 'PREEMPT', 'STEALTH', 'STANDALONE_PASSIVE'] as const;
+export const MOUSE_MODES = [0, 1, 2] as const;
+
+/** A registered DSView appliance: the base fields plus the platform and firmware the launch rules need. */
+export const dsviewApplianceSchema = z.strictObject({
+  ...applianceFields('dsview'),
+  platform: z.enum(PLATFORMS).describe('platform: MP1000, MP1000VA or RM1048P'),
+  firmwareVersion: z
+    .string()
+    .regex(/^\d+(\.\d+){0,3}$/, 'must be a dotted version such as 3.33.8')
+    .meta({
+      cli: 'firmware',
+      description: 'firmware version, e.g. 3.33.8 (STANDALONE_PASSIVE needs 3.33.8 or later)',
+    }),
+});
+export type DsviewAppliance = z.infer<typeof dsviewApplianceSchema>;
+
+/** What is sealed at rest for a DSView session. */
+export const dsviewStateSchema = z.strictObject({ jwt: z.string().min(1) });

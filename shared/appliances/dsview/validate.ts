@@ -1,10 +1,6 @@
-import type { Appliance, Device, ViewerRequest } from '../types.js';
-
-/** A rule violation tied to the request field the caller must change. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
+import type { FieldError } from '../../errors.js';
+import type { Device, ViewerRequest } from '../provider.js';
+import { MOUSE_MODES, SHARING_MODES } from './schemas.js';
 
 const STANDALONE_PASSIVE_PLATFORMS = new Set(['MP1000', 'MP1000VA']);
 const STANDALONE_PASSIVE_MIN_FIRMWARE = '3.33.8';
@@ -27,11 +23,21 @@ export function compareVersions(a: string, b: string): number {
  */
 export function validateViewerRequest(
   device: Device,
-  appliance: Pick<Appliance, 'platform' | 'firmwareVersion'>,
+  appliance: { platform: string; firmwareVersion: string },
   request: ViewerRequest,
 ): FieldError[] {
   const errors: FieldError[] = [];
   const { viewerType, sharingMode, mouseMode } = request;
+  // The API schema admits every kind's values; these are DSView's own.
+  if (sharingMode !== undefined && !(SHARING_MODES as readonly string[]).includes(sharingMode)) {
+    errors.push({ field: 'sharingMode', message: `must be one of ${SHARING_MODES.join(', ')}` });
+  }
+  if (mouseMode !== undefined && !(MOUSE_MODES as readonly number[]).includes(mouseMode)) {
+    errors.push({ field: 'mouseMode', message: `must be one of ${MOUSE_MODES.join(', ')}` });
+  }
+  if (request.user !== undefined) {
+    errors.push({ field: 'user', message: 'user applies to dcv appliances only' });
+  }
   if (!device.viewerTypes.includes(viewerType)) {
     const supported = device.viewerTypes.length ? device.viewerTypes.join(', ') : 'none';
     errors.push({

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { dsview } from './dsview/index.js';
+import type { AnyProvider } from './provider.js';
+
+/**
+ * The only list of console kinds. The registry, the config file, the CLI, OpenAPI and the session store read
+ * it; none of them names a kind. Adding a provider is its folder, its simulator and one line here.
+ */
+export const PROVIDERS = [dsview] as const satisfies readonly AnyProvider[];
+
+export type ApplianceKind = (typeof PROVIDERS)[number]['kind'];
+export const KINDS = PROVIDERS.map((provider) => provider.kind) as [ApplianceKind, ...ApplianceKind[]];
+
+/** A registered appliance of any kind. */
+export type Appliance = z.infer<(typeof PROVIDERS)[number]['schemas']['appliance']>;
+
+const byKind = new Map<string, AnyProvider>(PROVIDERS.map((provider) => [provider.kind, provider]));
+
+/** The provider of a kind; a clear error for a kind this build does not know. */
+export function providerOf(kind: string): AnyProvider {
+  const provider = byKind.get(kind);
+  if (!provider)
+    throw new Error(`unknown appliance kind ${JSON.stringify(kind)}; known: ${KINDS.join(', ')}`);
+  return provider;
+}
+
+/** Every viewer type of every kind, for the API's `viewerType` (each kind then accepts its own). */
+export const ALL_VIEWER_TYPES = [...new Set(PROVIDERS.flatMap((provider) => provider.viewerTypes))] as [
+  string,
+  ...string[],
+];
+
+/**
+ * A registered appliance of any kind, discriminated by `kind`. Records and config files written before kinds
+ * existed carry none: they are DSView's, so a missing kind reads as `dsview`.
+ */
+export const applianceSchema = z.preprocess(
+  (value) =>
+    value && typeof value === 'object' && !('kind' in value) ? { ...value, kind: 'dsview' } : value,
+  z.discriminatedUnion(
+    'kind',
+    PROVIDERS.map((provider) => provider.schemas.appliance) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  ),
+) as unknown as z.ZodType<Appliance>;
+
+/** Every kind's own launch fields, for the request bodies (each kind's `validate` refuses the others'). */
+export const LAUNCH_FIELDS: z.ZodRawShape = Object.assign({}, ...PROVIDERS.map((p) => p.requestFields));
