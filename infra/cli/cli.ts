@@ -13,6 +13,7 @@ import {
   parseStrict,
   UsageError,
 } from './args.js';
+import { configCommands } from './check-config.js';
 import { clientCommands } from './clients.js';
 import { linkCommands } from './links.js';
 import { localCommands } from './local.js';
@@ -41,6 +42,7 @@ const COMMANDS: CliCommand[] = [
   ...linkCommands,
   ...syncCommands,
   ...localCommands,
+  ...configCommands,
 ];
 
 const GROUPS: Record<string, string> = {
@@ -50,6 +52,7 @@ const GROUPS: Record<string, string> = {
   links: 'create and revoke one-click launch links',
   sync: 'run an inventory sync now and print what changed per appliance',
   local: 'run the local engines the CLI and `npm start` can share',
+  config: 'check a configuration file (BROKER_CONFIG) before starting with it',
 };
 
 /**
