@@ -30,7 +30,7 @@ const create: CliCommand = {
     },
     json: { type: 'boolean', description: 'print {id, scopes, appliances, apiKey} as JSON' },
   },
-  details: `The key goes to stdout alone (KEY=$(… clients create …) works) and is never shown again: only an
+  details: `The key goes to stdout alone (KEY=$(npm run -s cli -- clients create …) works) and is never shown again: only an
 HMAC of it is stored. Lost keys are replaced with --replace.`,
   async run(context, args) {
     const [id] = positionalArgs(args, this, 2) as [string];

@@ -51,7 +51,7 @@ const create: CliCommand = {
     'single-use': { type: 'boolean', description: 'the link works for one click only' },
     json: { type: 'boolean', description: 'print {id, url, expiresAt, singleUse} as JSON' },
   },
-  details: `The URL goes to stdout alone (URL=$(… links create …) works); the link id and expiry go to stderr.
+  details: `The URL goes to stdout alone (URL=$(npm run -s cli -- links create …) works); the link id and expiry go to stderr.
 The base of the URL is --public-base-url, else the stack's PublicBaseUrl output (--stack), else PUBLIC_BASE_URL;
 with --local, else http://127.0.0.1:$PORT (where \`npm start\` listens; PORT default ${LOCAL_DEFAULTS.port}).
 LINK_DEFAULT_TTL_SECONDS and LINK_MAX_TTL_SECONDS come from the environment when set, as for the functions.`,

@@ -30,6 +30,7 @@ beforeAll(() => {
 
 const FUNCTIONS = [
   'health',
+  'appliances',
   'home',
   'openapi',
   'login',
@@ -212,6 +213,11 @@ describe('iam', () => {
     health: base({}),
     home: base({}),
     openapi: base({}),
+    appliances: base({
+      'dynamodb:Query': ['table/index/gsi1'],
+      'dynamodb:UpdateItem': [rate],
+      'secretsmanager:GetSecretValue': keys,
+    }),
     authorizer: base({
       'dynamodb:GetItem': [table('APIKEY#*')],
       'secretsmanager:GetSecretValue': keys,
