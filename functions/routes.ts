@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import * as api from '../shared/api/schemas.js';
 import type { Scope } from '../shared/auth/principal.js';
 
@@ -54,6 +54,23 @@ export const routes = {
     function: 'openapi',
     summary: 'This OpenAPI 3.1 document',
     responses: [{ status: 200, description: 'OpenAPI document' }],
+  },
+  docs: {
+    method: 'GET',
+    path: '/docs',
+    function: 'docs',
+    summary: 'This document rendered for a person (Swagger UI, served by the broker itself)',
+    html: true,
+    responses: [{ status: 200, description: 'HTML page', contentType: 'text/html' }],
+  },
+  docsAsset: {
+    method: 'GET',
+    path: '/docs/{asset}',
+    function: 'docs',
+    summary: "The documentation page's own script and style files",
+    params: z.object({ asset: z.string().describe('swagger-ui-bundle.js, swagger-ui.css or start.js') }),
+    html: true,
+    responses: [{ status: 200, description: 'A script or a style sheet', contentType: 'text/javascript' }],
   },
   listAppliances: {
     method: 'GET',

@@ -56,6 +56,11 @@ export interface FunctionProfile {
    * partitions, see docs/architecture.md.
    */
   queryIndex: boolean;
+  /**
+   * Packages installed beside the bundle instead of bundled, for a function that reads a package's files at run
+   * time (the docs page serves swagger-ui-dist's script and style sheet).
+   */
+  nodeModules?: readonly string[];
 }
 
 /**
@@ -102,6 +107,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
   health: { ...noData, memoryMb: 256, timeoutSeconds: 5 },
   home: { ...noData, memoryMb: 256, timeoutSeconds: 5 },
   openapi: { ...noData, memoryMb: 512, timeoutSeconds: 10 },
+  docs: { ...noData, memoryMb: 256, timeoutSeconds: 5, nodeModules: ['swagger-ui-dist'] },
   // One GetItem of APIKEY#<hmac> per uncached key.
   authorizer: {
     memoryMb: 512,

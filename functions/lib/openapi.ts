@@ -85,8 +85,9 @@ function errorResponses(route: RouteSpec): Record<string, JsonSchema> {
   // Clients over their limit; on /launch, an address after repeated unknown links (HEAD counts nothing).
   if (route.scope || route.function === 'launch') codes.push('429');
   if (route.params) codes.push('404');
-  // Every route but liveness, the home page and this document reads the state store, which may be unavailable.
-  const storeless = ['health', 'home', 'openapi'].includes(route.function);
+  // Every route but liveness, the home page, this document and its rendering reads the state store, which may
+  // be unavailable.
+  const storeless = ['health', 'home', 'openapi', 'docs'].includes(route.function);
   if (!storeless) codes.push('503');
   if (
     route.path.startsWith('/v1/appliances') ||

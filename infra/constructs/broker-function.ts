@@ -86,6 +86,8 @@ export interface BrokerFunctionProps {
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
   bundleAwsSdk: boolean;
+  /** Installed beside the bundle rather than bundled: packages whose files the function reads at run time. */
+  nodeModules?: string[];
   vpc?: VpcPlacement;
 }
 
@@ -149,7 +151,10 @@ export class BrokerFunction extends Construct {
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      bundling: bundlingOptions(props.bundleAwsSdk),
+      bundling: {
+        ...bundlingOptions(props.bundleAwsSdk),
+        ...(props.nodeModules ? { nodeModules: props.nodeModules } : {}),
+      },
       ...(props.vpc
         ? {
             vpc: props.vpc.vpc,

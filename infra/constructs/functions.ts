@@ -65,6 +65,7 @@ export class Functions extends Construct {
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
         bundleAwsSdk: props.bundleAwsSdk,
+        ...(profile.nodeModules ? { nodeModules: [...profile.nodeModules] } : {}),
         ...(profile.applianceFacing && props.vpc ? { vpc: props.vpc } : {}),
       });
       if (usesBroker) for (const dependency of props.dependsOn) fn.node.addDependency(dependency);

@@ -3,6 +3,7 @@ import { handler as appliances } from '../../functions/appliances.js';
 import { handler as audit } from '../../functions/audit.js';
 import { handler as authorizer } from '../../functions/authorizer.js';
 import { handler as devices } from '../../functions/devices.js';
+import { handler as docs } from '../../functions/docs.js';
 import { handler as health } from '../../functions/health.js';
 import { handler as home } from '../../functions/home.js';
 import { handler as inventorySearch } from '../../functions/inventory-search.js';
@@ -21,6 +22,7 @@ export const handlers: Record<string, Handler> = {
   audit,
   authorizer,
   devices,
+  docs,
   health,
   home,
   'inventory-search': inventorySearch,

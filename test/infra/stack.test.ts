@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -5,6 +6,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routeList } from '../../functions/routes.js';
 import { SCHEDULED_SYNC_EVENT } from '../../infra/constructs/schedule.js';
+import { PROFILES } from '../../infra/function-profiles.js';
 import { createTableInput, TABLE_KEYS } from '../../shared/store/table-schema.js';
 import {
   functionEnv,
@@ -33,6 +35,7 @@ const FUNCTIONS = [
   'appliances',
   'home',
   'openapi',
+  'docs',
   'login',
   'devices',
   'ticket',
@@ -77,12 +80,12 @@ describe('functions', () => {
     for (const [, group] of groups) expect(group.Properties?.RetentionInDays).toBe(90);
   });
 
-  it('broker functions get the Powertools settings and the table; health, home and openapi only Powertools', () => {
+  it('broker functions get the Powertools settings and the table; health, home, openapi and docs only Powertools', () => {
     for (const name of FUNCTIONS) {
       const env = functionEnv(s, name);
       expect(env.POWERTOOLS_SERVICE_NAME, name).toBe('console-launch-broker');
       expect(env.POWERTOOLS_LOG_LEVEL, name).toBe('INFO');
-      if (name === 'health' || name === 'home' || name === 'openapi') {
+      if (['health', 'home', 'openapi', 'docs'].includes(name)) {
         expect(env.TABLE_NAME, name).toBeUndefined();
       } else {
         expect(env.TABLE_NAME, name).toEqual({ Ref: expect.stringMatching(/^StateTable/) });
@@ -92,6 +95,17 @@ describe('functions', () => {
         });
       }
     }
+  });
+
+  it('only docs installs a package beside its bundle: swagger-ui-dist, whose files it reads at run time', async () => {
+    const withModules = Object.entries(PROFILES).filter(([, profile]) => profile.nodeModules);
+    expect(withModules.map(([name, profile]) => [name, profile.nodeModules])).toEqual([
+      ['docs', ['swagger-ui-dist']],
+    ]);
+    const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    expect(manifest.dependencies['swagger-ui-dist']).toBeDefined();
   });
 
   it('API functions answer within API Gateway’s 30 s; the launch function’s appliance timeout is at most 15 s', () => {
