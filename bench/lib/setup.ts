@@ -4,7 +4,6 @@
  */
 import type { ConfigFile } from '../../shared/config/file.js';
 import type { SimDevice } from '../../simulators/dsview/inventory.js';
-import type { SimInfo } from './sim-host.js';
 
 /** The delay the simulated appliances add to every answer (their network latency) in cases 1-5 and 7. */
 export const LATENCY_MS = 40;
@@ -36,4 +35,14 @@ export function applianceFor(
 /** A device of the simulator that takes KVM sessions (an ADX-IP-IQ). */
 export function kvmDeviceOf(sim: { devices: readonly SimDevice[] }): string | undefined {
   return sim.devices.find((d) => d.device_type_programmatic_name === 'ADX-IP-IQ')?.id;
+}
+
+/** What a simulator host tells the bench about each simulator it runs. */
+export interface SimInfo {
+  url: string;
+  username: string;
+  password: string;
+  certPem: string;
+  /** A device that takes KVM sessions. */
+  kvmDevice: string;
 }

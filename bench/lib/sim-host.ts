@@ -4,22 +4,15 @@
  */
 import type { DsviewSimulator, FaultControl, SimulatorOptions } from '../../simulators/dsview/simulator.js';
 import { startDsviewSimulator } from '../../simulators/dsview/simulator.js';
-import { kvmDeviceOf } from './setup.js';
+import { kvmDeviceOf, type SimInfo } from './setup.js';
+
+export type { SimInfo } from './setup.js';
 
 export interface SimSpec {
   latencyMs: number;
   deviceCount?: number;
   seed?: string;
   maxSessions?: number;
-}
-
-export interface SimInfo {
-  url: string;
-  username: string;
-  password: string;
-  certPem: string;
-  /** A device that takes KVM sessions. */
-  kvmDevice: string;
 }
 
 export type SimCommand =

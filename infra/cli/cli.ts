@@ -6,7 +6,6 @@ import { applianceCommands } from './appliances.js';
 import {
   CliError,
   type CliIo,
-  type Command,
   findPositionals,
   formatOptions,
   type OptionSpecs,
@@ -15,6 +14,7 @@ import {
 } from './args.js';
 import { configCommands } from './check-config.js';
 import { clientCommands } from './clients.js';
+import type { CliCommand, CliContext } from './command.js';
 import { linkCommands } from './links.js';
 import { localCommands } from './local.js';
 import { kindFieldFlags } from './provider-flags.js';
@@ -22,17 +22,6 @@ import { syncCommands } from './sync.js';
 import { connectBroker, describeAwsError, resolveTarget, TARGET_OPTIONS, type Target } from './target.js';
 
 const PROGRAM = 'console-launch-broker';
-
-/** What a command runs with: the streams, and the broker on the chosen target (opened on first use). */
-export interface CliContext {
-  io: CliIo;
-  out(text: string): void;
-  err(text: string): void;
-  target(): Promise<Target>;
-  broker(): Promise<Broker>;
-}
-
-export type CliCommand = Command<CliContext>;
 
 const HELP_OPTION: OptionSpecs = { help: { type: 'boolean', short: 'h', description: 'show this help' } };
 
