@@ -178,7 +178,7 @@ describe('help and usage', () => {
     [['clients', 'create', 'x', '--appliances', '*'], /--scopes is required/],
     [['clients', 'create', 'x', '--scopes', 'root', '--appliances', '*'], /--scopes: Invalid option/],
     [
-      ['links', 'create', '--appliance', 'lab', '--device', 'd', '--viewer', 'RDP'],
+      ['links', 'create', '--appliance', 'lab', '--device', 'd', '--viewer', 'TELNET'],
       /--viewer: must be one of/,
     ],
     [['links', 'create', '--appliance', 'lab', '--device', 'd', '--viewer', 'KVM', '--ttl', '2w'], /--ttl:/],
