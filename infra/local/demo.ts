@@ -3,6 +3,7 @@ import type { Broker } from '../../shared/broker.js';
 import type { ConfigFile } from '../../shared/config/file.js';
 import type { CreateLinkInput } from '../../shared/links/link-service.js';
 import { startDsviewSimulator } from '../../simulators/dsview/simulator.js';
+import { startPasswordSafeSimulator } from '../../simulators/password-safe/simulator.js';
 
 /** The API client demo mode creates; its key is printed in the banner. */
 export const DEMO_CLIENT_ID = 'demo';
@@ -79,8 +80,51 @@ const dsview: DemoSourceDefinition = {
   },
 };
 
+/** WIN-DC01\Administrator: an RDP account, released at once because demo mode has no approver at hand. */
+const PASSWORD_SAFE_DEMO_ACCOUNT = '1.11';
+
+const passwordSafe: DemoSourceDefinition = {
+  kind: 'password-safe',
+  applianceId: 'demo-password-safe',
+  async start() {
+    // A short throwaway key keeps the banner line readable (the product's are 128 characters).
+    const simulator = await startPasswordSafeSimulator({
+      host: '127.0.0.1',
+      port: 0,
+      apiKey: randomBytes(16).toString('hex'),
+    });
+    for (const account of simulator.accounts) {
+      simulator.setApprovalRequired(`${account.systemId}.${account.accountId}`, false);
+    }
+    const { apiKey = '', runAs = '' } = simulator.credentials;
+    const appliance: ApplianceEntry = {
+      kind: 'password-safe',
+      id: this.applianceId,
+      name: `${DEMO_NAME_PREFIX}Password Safe (simulated)`,
+      baseUrl: simulator.baseUrl,
+      credentials: { apiKey, runAs },
+      tls: { fingerprint256: simulator.fingerprint256 },
+    };
+    return {
+      appliance,
+      facts: {
+        kind: 'password-safe',
+        applianceId: appliance.id,
+        name: appliance.name,
+        url: simulator.baseUrl,
+        username: runAs,
+        password: apiKey,
+        fingerprint256: simulator.fingerprint256,
+        linkLabel: 'demo password-safe link',
+        link: { applianceId: appliance.id, deviceId: PASSWORD_SAFE_DEMO_ACCOUNT, viewerType: 'RDP' },
+      },
+      close: () => simulator.close(),
+    };
+  },
+};
+
 /** The simulated sources demo mode starts, one per kind, in banner order. */
-export const DEMO_SOURCES: readonly DemoSourceDefinition[] = [dsview];
+export const DEMO_SOURCES: readonly DemoSourceDefinition[] = [dsview, passwordSafe];
 
 /** Demo mode, running: its sources, its client's key and the configuration that registers them. */
 export interface Demo {
