@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dcv } from './dcv/index.js';
 import { dsview } from './dsview/index.js';
 import { passwordSafe } from './password-safe/index.js';
 import type { AnyProvider } from './provider.js';
@@ -8,7 +9,7 @@ import { vcenter } from './vcenter/index.js';
  * The only list of console kinds. The registry, the config file, the CLI, OpenAPI and the session store read
  * it; none of them names a kind. Adding a provider is its folder, its simulator and one line here.
  */
-export const PROVIDERS = [dsview, vcenter, passwordSafe] as const satisfies readonly AnyProvider[];
+export const PROVIDERS = [dsview, vcenter, dcv, passwordSafe] as const satisfies readonly AnyProvider[];
 
 export type ApplianceKind = (typeof PROVIDERS)[number]['kind'];
 export const KINDS = PROVIDERS.map((provider) => provider.kind) as [ApplianceKind, ...ApplianceKind[]];
