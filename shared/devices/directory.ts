@@ -21,8 +21,10 @@ export interface DeviceDirectoryOptions {
 }
 
 /**
- * Devices as the appliances report them, with a short per-appliance cache for request validation: an unknown
- * device id costs at most one live listing before it is a 404.
+ * Devices as the appliances report them, with a short per-appliance cache for request validation. An unknown
+ * device id costs at most one live listing per appliance per cache lifetime, whoever asks: while a listing is
+ * fresh, an id it does not hold is a 404 at once (a device added on the appliance meanwhile is found when the
+ * cache expires, or sooner through the synced inventory), and concurrent askers share one listing in flight.
  */
 export class DeviceDirectory {
   private readonly cache = new Map<string, { devices: Map<string, Device>; until: number }>();
@@ -33,20 +35,23 @@ export class DeviceDirectory {
   /** A live listing from the appliance, optionally narrowed by type and name. */
   async list(applianceId: string, filter: DeviceFilter = {}): Promise<Device[]> {
     const devices = filter.type
-      ? await this.fetch(applianceId, filter.type)
+      ? await this.once(`${applianceId}\u0000${filter.type}`, () => this.fetch(applianceId, filter.type))
       : await this.refresh(applianceId);
     const needle = filter.name?.toLowerCase();
     return needle ? devices.filter((device) => device.name.toLowerCase().includes(needle)) : devices;
   }
 
-  /** One device: the cache, else the synced inventory, else one live listing; `NotFoundError` if absent. */
+  /**
+   * One device: the cache, else the synced inventory, else one live listing; `NotFoundError` if absent. A miss
+   * in a fresh listing is final until it expires, so probing unknown ids never reaches the appliance twice.
+   */
   async get(applianceId: string, deviceId: string): Promise<Device> {
-    const cached = this.cache.get(applianceId);
-    const hit = cached && cached.until > this.options.clock() ? cached.devices.get(deviceId) : undefined;
+    const fresh = this.fresh(applianceId);
+    const hit = fresh?.get(deviceId);
     if (hit) return hit;
     const synced = await this.options.inventory?.device(applianceId, deviceId);
     if (synced) return synced;
-    const devices = await this.refresh(applianceId);
+    const devices = fresh ? [...fresh.values()] : await this.refresh(applianceId);
     const found = devices.find((device) => device.id === deviceId);
     if (!found) throw new NotFoundError('device', deviceId);
     return found;
@@ -60,17 +65,26 @@ export class DeviceDirectory {
     });
   }
 
+  private fresh(applianceId: string): Map<string, Device> | undefined {
+    const cached = this.cache.get(applianceId);
+    return cached && cached.until > this.options.clock() ? cached.devices : undefined;
+  }
+
   private refresh(applianceId: string): Promise<Device[]> {
-    const running = this.inflight.get(applianceId);
+    return this.once(applianceId, async () => {
+      const devices = await this.fetch(applianceId);
+      this.remember(applianceId, devices);
+      return devices;
+    });
+  }
+
+  /** One listing in flight per key: whoever asks meanwhile waits for the same answer. */
+  private once(key: string, work: () => Promise<Device[]>): Promise<Device[]> {
+    const running = this.inflight.get(key);
     if (running) return running;
-    const work = this.fetch(applianceId)
-      .then((devices) => {
-        this.remember(applianceId, devices);
-        return devices;
-      })
-      .finally(() => this.inflight.delete(applianceId));
-    this.inflight.set(applianceId, work);
-    return work;
+    const started = work().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, started);
+    return started;
   }
 
   private async fetch(applianceId: string, type?: string): Promise<Device[]> {
