@@ -9,7 +9,10 @@ import type { HttpsTransport } from './transport.js';
  */
 
 /** How the broker trusts a source's TLS certificate: exactly one of the three. */
-export type TlsTrust = { caPem: string } | { fingerprint256: string } | { insecure: true };
+export type TlsTrust =
+  | { caPem: string; serverName?: string | undefined }
+  | { fingerprint256: string }
+  | { insecure: true };
 
 /** Fields every registered appliance has, whatever its kind. */
 export interface ApplianceBase {

@@ -39,11 +39,22 @@ export const tlsSchema = z.union(
           (pem) => !pem.includes(PEM_BEGIN) || parsesAsCertificate(pem),
           'must be a PEM certificate that parses (check the base64 between the lines)',
         ),
+      serverName: z
+        .string()
+        .regex(/^[A-Za-z0-9*]([A-Za-z0-9.*-]{0,252})$/, 'must be a DNS name (letters, digits, dots, dashes)')
+        .optional()
+        .describe(
+          "The name the appliance's certificate carries, when the base URL's host is not it (an IP address, an " +
+            "internal alias); also sent as SNI. Not needed when caPem is the appliance's own self-signed certificate.",
+        ),
     }),
     z.strictObject({ fingerprint256: fingerprintSchema }),
     z.strictObject({ insecure: z.literal(true) }),
   ],
-  { error: 'must be exactly one of {"caPem": PEM}, {"fingerprint256": "AB:CD:…"} or {"insecure": true}' },
+  {
+    error:
+      'must be exactly one of {"caPem": PEM, "serverName"?: name}, {"fingerprint256": "AB:CD:…"} or {"insecure": true}',
+  },
 );
 
 const baseUrlSchema = z.url({ protocol: /^https$/, message: 'must be an https:// URL' }).refine((value) => {

@@ -1,6 +1,7 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { Pool } from 'undici';
-import type { z } from 'zod';
+import type { IncomingMessage } from 'node:http';
+import { type Agent, request as httpsRequest } from 'node:https';
+import type { $ZodType } from 'zod/v4/core';
+import { safeParse } from 'zod/v4/core';
 import { jitter, sleep } from '../clock.js';
 import {
   ApplianceAuthError,
@@ -68,9 +69,10 @@ const TLS_ERROR_CODES = new Set([
   'PATH_LENGTH_EXCEEDED',
   'HOSTNAME_MISMATCH',
 ]);
-/** undici's own timers (connect, headers, body); the whole-call budget surfaces as a `TimeoutError` instead. */
-const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+/** The connect limit and the whole-call deadline (see https-pool.ts and `attempt`). */
+const TIMEOUT_CODES = new Set(['ERR_CONNECT_TIMEOUT', 'ERR_DEADLINE', 'ETIMEDOUT']);
+/** A kept-alive connection the appliance closed under us: the request never reached it, so one retry is safe. */
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
@@ -82,13 +84,19 @@ class RetryableFailure extends Error {
 
 class ResponseTooLarge extends Error {}
 
+/** The whole-call budget ran out (a request in flight is destroyed with it). */
+class DeadlineError extends Error {
+  readonly code = 'ERR_DEADLINE';
+}
+
 /**
  * The one HTTPS path from the broker to any console source: a keep-alive pool with the appliance's trust
  * rule, a whole-call deadline, one retry of a reset connection or a gateway error, and transport failures
  * classified as typed appliance errors whose messages carry codes only (never a URL, body or header).
  */
 export class HttpsTransport {
-  private readonly pool: Pool;
+  private readonly pool: Agent;
+  private readonly origin: { hostname: string; port: string };
   readonly requestTimeoutMs: number;
   private readonly maxResponseBytes: number;
 
@@ -100,7 +108,10 @@ export class HttpsTransport {
   ) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-    this.pool = createHttpsPool(baseUrl, tls, {
+    const url = new URL(baseUrl);
+    // `hostname` keeps IPv6 brackets; Node's request wants the bare address.
+    this.origin = { hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port || '443' };
+    this.pool = createHttpsPool(tls, {
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       onInsecure: () => options.onInsecureTls?.(applianceId),
     });
@@ -129,7 +140,7 @@ export class HttpsTransport {
    * A JSON call that must answer `expectStatus`: 401/403 is a refused session (or login), 5xx unavailable,
    * anything else or a body off `schema` a protocol error.
    */
-  async json<T>(call: HttpCall & { expectStatus: number; schema: z.ZodType<T> }): Promise<T> {
+  async json<T>(call: HttpCall & { expectStatus: number; schema: $ZodType<T> }): Promise<T> {
     const answer = await this.request({
       ...call,
       headers: { accept: 'application/json', ...call.headers },
@@ -155,14 +166,15 @@ export class HttpsTransport {
   }
 
   /** Parses a JSON body against the documented shape; the message names where it broke, never the value. */
-  parse<T>(step: string, text: string, schema: z.ZodType<T>): T {
+  parse<T>(step: string, text: string, schema: $ZodType<T>): T {
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
       throw new ApplianceProtocolError(this.applianceId, step, 'answered a body that is not JSON');
     }
-    const parsed = schema.safeParse(json);
+    // zod's core parse: the same for classic and zod/mini schemas, so a provider may use either.
+    const parsed = safeParse(schema, json);
     if (!parsed.success) {
       const where = parsed.error.issues[0]?.path.join('.') || 'body';
       throw new ApplianceProtocolError(this.applianceId, step, `answered an unexpected body (at ${where})`);
@@ -171,33 +183,14 @@ export class HttpsTransport {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    this.pool.destroy();
   }
 
   private async attempt(call: HttpCall, deadline: number): Promise<HttpAnswer> {
     const { step } = call;
-    const remaining = Math.max(1, deadline - Date.now());
     let answer: HttpAnswer;
     try {
-      const response = await this.pool.request({
-        method: call.method,
-        path: call.path,
-        headers: call.headers ?? {},
-        body: call.body ?? null,
-        signal: AbortSignal.timeout(remaining),
-        headersTimeout: remaining,
-        bodyTimeout: remaining,
-      });
-      const declared = Number(response.headers['content-length'] ?? 0);
-      if (declared > this.maxResponseBytes) {
-        response.body.destroy();
-        throw new ResponseTooLarge();
-      }
-      answer = {
-        status: response.statusCode,
-        headers: response.headers,
-        text: await this.read(response.body),
-      };
+      answer = await this.exchange(call, Math.max(1, deadline - Date.now()));
     } catch (error) {
       if (error instanceof ResponseTooLarge) {
         throw new ApplianceProtocolError(
@@ -208,10 +201,6 @@ export class HttpsTransport {
       }
       throw this.transportError(step, error);
     }
-    // undici hands a kept-alive connection back to the pool one event-loop turn after the response ends
-    // (a setImmediate, to catch servers that close anyway); a call made before then finds the connection
-    // busy and opens another. Waiting that turn keeps back-to-back calls (login → createTicket) on one.
-    await nextTurn();
     if (RETRYABLE_STATUS.has(answer.status)) {
       throw new RetryableFailure(
         new ApplianceUnavailableError(
@@ -225,36 +214,72 @@ export class HttpsTransport {
     return answer;
   }
 
-  /** Reads a body up to the cap; a chunked answer that grows past it is cut off and refused. */
-  private async read(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body) {
-      size += chunk.length;
-      if (size > this.maxResponseBytes) {
-        body.destroy();
-        throw new ResponseTooLarge();
-      }
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks).toString('utf8');
+  /** One request and its whole answer, read up to the size cap, within `budgetMs`. */
+  private exchange(call: HttpCall, budgetMs: number): Promise<HttpAnswer> {
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      const headers: Record<string, string | number> = { ...call.headers };
+      if (call.body !== undefined) headers['content-length'] = Buffer.byteLength(call.body);
+      const req = httpsRequest({
+        agent: this.pool,
+        hostname: this.origin.hostname,
+        port: this.origin.port,
+        method: call.method,
+        path: call.path,
+        headers,
+      });
+      let settled = false;
+      // Node may emit more than one error for one request (a reset after our destroy): the first decides.
+      const fail = (error: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.destroy(error);
+        reject(error);
+      };
+      const timer = setTimeout(() => fail(new DeadlineError('deadline')), budgetMs);
+      req.on('error', fail);
+      req.once('response', (response: IncomingMessage) => {
+        const declared = Number(response.headers['content-length'] ?? 0);
+        if (declared > this.maxResponseBytes) return fail(new ResponseTooLarge());
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          // A chunked answer that grows past the cap is cut off and refused.
+          if (size > this.maxResponseBytes) fail(new ResponseTooLarge());
+          else chunks.push(chunk);
+        });
+        response.on('error', fail);
+        response.once('aborted', () => fail(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })));
+        response.once('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            text: Buffer.concat(chunks, size).toString('utf8'),
+          });
+        });
+      });
+      req.end(call.body);
+    });
   }
 
   /**
-   * Classifies a failure of `pool.request` or of reading its body. What undici surfaces:
-   * - the whole-call budget (`AbortSignal.timeout`): the signal's reason itself, a DOMException named
-   *   `TimeoutError` (its `code` is the number 23, not a string);
-   * - its own timers: `ConnectTimeoutError`/`HeadersTimeoutError`/`BodyTimeoutError` with `UND_ERR_*` codes;
+   * Classifies a failure of a request or of reading its answer:
+   * - the whole-call budget (`ERR_DEADLINE`) and the connect limit (`ERR_CONNECT_TIMEOUT`, https-pool.ts);
    * - a refused connection or failed TLS verification: Node's own error, its code (`ECONNREFUSED`,
-   *   `DEPTH_ZERO_SELF_SIGNED_CERT`, …) on the error itself; our pin mismatch is `ERR_CERT_PIN_MISMATCH`;
-   * - a connection closed mid-request: `SocketError` `UND_ERR_SOCKET`.
+   *   `DEPTH_ZERO_SELF_SIGNED_CERT`, `ERR_TLS_CERT_ALTNAME_INVALID`, …); our pin mismatch is
+   *   `ERR_CERT_PIN_MISMATCH`;
+   * - a connection closed mid-request: `ECONNRESET` (Node's "socket hang up" carries it too).
    * Codes are collected along the `cause` chain as well, in case a layer wraps them. Messages carry the
-   * code only, never undici's text (which could quote a URL).
+   * code only, never Node's text (which could quote an address).
    */
   private transportError(step: string, error: unknown): Error {
     const codes = errorCodes(error);
     const name = error instanceof Error ? error.name : '';
-    if (name === 'TimeoutError' || codes.some((code) => TIMEOUT_CODES.has(code))) {
+    if (codes.some((code) => TIMEOUT_CODES.has(code))) {
       return new ApplianceTimeoutError(this.applianceId, step, this.requestTimeoutMs);
     }
     const tlsCode = codes.find((code) => TLS_ERROR_CODES.has(code));

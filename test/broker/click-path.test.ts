@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceOfType, mintTicket, newLink, startTestBroker, type TestBroker } from '../support/broker.js';
 
 /**
- * The order of a warm request's I/O, observed on Node's and undici's diagnostics channels (no clocks): the
+ * The order of a warm request's I/O, observed on Node's HTTP client diagnostics channel (no clocks): the
  * appliance's createTicket goes out before any DynamoDB request, so the store's round trips and the SDK's CPU
  * overlap the appliance's instead of adding to them (README, Performance, rows 1 and 2).
  */
@@ -12,25 +12,23 @@ import { deviceOfType, mintTicket, newLink, startTestBroker, type TestBroker } f
 let t: TestBroker;
 let events: string[] = [];
 
-const onApplianceRequest = (message: unknown) => {
-  const path = String((message as { request?: { path?: string } }).request?.path ?? '');
+/** Appliance calls (the transport uses node:https) and DynamoDB calls (the SDK's node:http handler) alike. */
+const onRequest = (message: unknown) => {
+  const request = (message as { request?: ClientRequest }).request;
+  const path = String(request?.path ?? '');
   if (path.includes(':createTicket')) events.push('createTicket');
   else if (path === '/api/v1/userSessions') events.push('login');
-};
-const onStoreRequest = (message: unknown) => {
-  const target = (message as { request?: ClientRequest }).request?.getHeader('x-amz-target');
+  const target = request?.getHeader('x-amz-target');
   if (typeof target === 'string' && target.startsWith('DynamoDB_'))
     events.push(target.split('.')[1] ?? target);
 };
 
 beforeAll(async () => {
   t = await startTestBroker();
-  dc.subscribe('undici:client:sendHeaders', onApplianceRequest);
-  dc.subscribe('http.client.request.start', onStoreRequest);
+  dc.subscribe('http.client.request.start', onRequest);
 });
 afterAll(async () => {
-  dc.unsubscribe('undici:client:sendHeaders', onApplianceRequest);
-  dc.unsubscribe('http.client.request.start', onStoreRequest);
+  dc.unsubscribe('http.client.request.start', onRequest);
   await t?.close();
 });
 
