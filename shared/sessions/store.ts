@@ -1,4 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { z } from 'zod';
 import type { ApplianceBase, ProviderSession } from '../appliances/provider.js';
 import { providerOf } from '../appliances/providers.js';
 import type { Clock } from '../clock.js';
@@ -28,6 +29,8 @@ export class SessionStore {
     private readonly table: Table,
     private readonly key: () => Promise<Buffer>,
     private readonly clock: Clock,
+    /** The state schema of a kind: the providers' by default (tests bring an in-memory provider of their own). */
+    private readonly stateSchemaOf: (kind: string) => z.ZodType = (kind) => providerOf(kind).schemas.state,
   ) {}
 
   /** The stored session if it is still valid and of the appliance's kind, else undefined. */
@@ -42,7 +45,7 @@ export class SessionStore {
     if (Item.kind !== appliance.kind || typeof Item.stateSealed !== 'string') return undefined;
     try {
       const json = unseal(await this.key(), Item.stateSealed, boundTo(appliance));
-      const state = providerOf(appliance.kind).schemas.state.safeParse(JSON.parse(json));
+      const state = this.stateSchemaOf(appliance.kind).safeParse(JSON.parse(json));
       if (!state.success) return undefined;
       return {
         id: String(Item.sessionId),
