@@ -3,9 +3,10 @@ import type { Device, ViewerRequest } from '../provider.js';
 import { VIEWER_TYPES } from './schemas.js';
 
 /**
- * vCenter's launch rules before any ticket is spent. WEBMKS needs the appliance's `htmlConsole` (the page
- * loads that SDK). A VM the snapshot shows powered off is not refused here: the snapshot can be minutes old,
- * so vCenter itself judges the power state, and its refusal is the contract's 409 "the VM is powered off".
+ * vCenter's launch rules before any ticket is spent: a viewer type the VM offers, and for WEBMKS the
+ * appliance's `htmlConsole` (the page loads that SDK). WEBMKS on a VM the snapshot shows powered off is let
+ * through: the snapshot can be minutes old, so vCenter itself judges the power state, and its refusal is the
+ * contract's 409 "the VM is powered off" rather than a 400.
  */
 export function validateViewerRequest(
   device: Device,
@@ -29,6 +30,11 @@ export function validateViewerRequest(
     errors.push({
       field: 'viewerType',
       message: `WEBMKS needs the VMware HTML Console SDK, and appliance ${appliance.id} has no htmlConsole configured; use VMRC`,
+    });
+  } else if (!device.viewerTypes.includes(viewerType) && !(viewerType === 'WEBMKS' && device.type === 'VM')) {
+    errors.push({
+      field: 'viewerType',
+      message: `device ${device.id} does not offer viewer type ${viewerType}; it offers: ${device.viewerTypes.join(', ') || 'none'}`,
     });
   }
   return errors;
