@@ -3,7 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 /** A source of the current time in epoch milliseconds; injected everywhere time matters so tests can move it. */
 export type Clock = () => number;
 
-/** The wall clock. */
+/** Production time; tests pass a steppable clock instead. */
 export const systemClock: Clock = () => Date.now();
 
 /** Resolves after `ms` milliseconds (real time: used for backoff and polling, never for expiry decisions). */

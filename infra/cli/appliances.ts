@@ -22,7 +22,7 @@ import {
   str,
   UsageError,
 } from './args.js';
-import type { CliCommand, CliContext } from './cli.js';
+import type { CliCommand, CliContext } from './command.js';
 import { fieldsFromFlags, kindOptionSpecs } from './provider-flags.js';
 import { readSecret } from './secret-input.js';
 import { SETTING_DEFAULTS } from './target.js';

@@ -1,6 +1,6 @@
 import { type ConfigFile, ConfigFileError, loadConfigFile } from '../../shared/config/file.js';
 import { positionalArgs } from './args.js';
-import type { CliCommand } from './cli.js';
+import type { CliCommand } from './command.js';
 
 /** One line on what a valid configuration holds: ids, kinds and counts, never a credential or key. */
 export function describeConfig(config: ConfigFile): string {

@@ -4,7 +4,7 @@ import { SCOPES } from '../../shared/auth/principal.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { requireRegistered } from './appliances.js';
 import { CliError, flag, JSON_OPTION, list, positionalArgs, printRows, UsageError } from './args.js';
-import type { CliCommand } from './cli.js';
+import type { CliCommand } from './command.js';
 
 const create: CliCommand = {
   name: 'clients create',

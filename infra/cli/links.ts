@@ -1,13 +1,19 @@
 import { ALL_VIEWER_TYPES } from '../../shared/appliances/providers.js';
-import type { Principal } from '../../shared/auth/principal.js';
+import { OPERATOR_CLI_PRINCIPAL } from '../../shared/auth/principal.js';
 import type { Broker } from '../../shared/broker.js';
 import { NotFoundError } from '../../shared/errors.js';
+import type { LinkSummary } from '../../shared/links/link-service.js';
 import { CliError, flag, inWords, positionalArgs, required, str, UsageError, type Values } from './args.js';
-import type { CliCommand } from './cli.js';
+import type { CliCommand } from './command.js';
 import { LOCAL_DEFAULTS, linkBaseUrl, SETTING_DEFAULTS } from './target.js';
 
-/** Links the CLI creates are recorded as created by this principal; an admin API key can revoke them. */
-const CLI_PRINCIPAL: Principal = { clientId: 'operator-cli', scopes: ['admin'], appliances: ['*'] };
+/**
+ * Links the CLI creates are recorded as created by `operator-cli`, a built-in principal no client can be: a
+ * client's revocation never stops them; `links revoke --client operator-cli` (or an admin key) does.
+ */
+const CLI_PRINCIPAL = OPERATOR_CLI_PRINCIPAL;
+/** Pages `links list` reads at most (500 links each). */
+const LIST_MAX_PAGES = 200;
 
 const create: CliCommand = {
   name: 'links create',
@@ -49,7 +55,12 @@ const create: CliCommand = {
       )}; more than LINK_MAX_TTL_SECONDS, ${inWords(SETTING_DEFAULTS.LINK_MAX_TTL_SECONDS)}, is refused)`,
     },
     'single-use': { type: 'boolean', description: 'the link works for one click only' },
-    json: { type: 'boolean', description: 'print {id, url, expiresAt, singleUse} as JSON' },
+    confirm: {
+      type: 'boolean',
+      description:
+        'a click shows an "Open console" button first, so mail scanners and chat previews use nothing up (default LINK_CONFIRM_DEFAULT)',
+    },
+    json: { type: 'boolean', description: 'print {id, url, expiresAt, singleUse, confirm} as JSON' },
   },
   details: `The URL goes to stdout alone (URL=$(npm run -s cli -- links create …) works); the link id and expiry go to stderr.
 The base of the URL is --public-base-url, else the stack's PublicBaseUrl output (--stack), else PUBLIC_BASE_URL;
@@ -82,13 +93,14 @@ LINK_DEFAULT_TTL_SECONDS and LINK_MAX_TTL_SECONDS come from the environment when
       reason: str(values, 'reason'),
       ttlSeconds,
       singleUse: flag(values, 'single-use'),
+      confirm: values.confirm === true ? true : undefined,
     });
     if (flag(values, 'json')) {
       context.out(JSON.stringify({ ...link, expiresAt: new Date(link.expiresAt).toISOString() }, null, 2));
     } else {
       context.out(link.url);
       context.err(
-        `link ${link.id}: ${viewerType} on device ${deviceId} of ${applianceId}, expires ${new Date(link.expiresAt).toISOString()}${link.singleUse ? ', single use' : ''}`,
+        `link ${link.id}: ${viewerType} on device ${deviceId} of ${applianceId}, expires ${new Date(link.expiresAt).toISOString()}${link.singleUse ? ', single use' : ''}${link.confirm ? ', asks for a confirmation' : ''}`,
       );
     }
     return 0;
@@ -97,19 +109,96 @@ LINK_DEFAULT_TTL_SECONDS and LINK_MAX_TTL_SECONDS come from the environment when
 
 const revoke: CliCommand = {
   name: 'links revoke',
-  summary: 'revoke a link by its id (lnk_…); it stops working at once',
-  args: ['<link id>'],
+  summary: 'revoke a link by its id (lnk_…), or every live link of a client (--client); they stop at once',
+  args: ['[<link id>]'],
   target: true,
-  options: {},
+  options: {
+    client: {
+      type: 'string',
+      value: '<id>',
+      description: 'revoke every live link this client created (operator-cli: the links of this CLI)',
+    },
+  },
   async run(context, args) {
-    const [id] = positionalArgs(args, this, 2) as [string];
-    await (await context.broker()).links.revoke(CLI_PRINCIPAL, id);
+    const rest = args.positionals.slice(2);
+    const client = str(args.values, 'client');
+    if (rest.length > 1 || (rest.length === 1) === (client !== undefined)) {
+      throw new UsageError('links revoke: give a link id or --client <id>, not both');
+    }
+    const links = (await context.broker()).links;
+    if (client !== undefined) {
+      const { revoked } = await links.revokeAllOf(CLI_PRINCIPAL, client);
+      context.out(`revoked ${revoked} link${revoked === 1 ? '' : 's'} of ${client}`);
+      return 0;
+    }
+    const id = rest[0] as string;
+    await links.revoke(CLI_PRINCIPAL, id);
     context.out(`revoked link ${id}`);
     return 0;
   },
 };
 
-export const linkCommands: CliCommand[] = [create, revoke];
+const list: CliCommand = {
+  name: 'links list',
+  summary: "list live links (never their URLs): every client's, or one client's, appliance's or device's",
+  target: true,
+  options: {
+    client: { type: 'string', value: '<id>', description: 'only links this client created (operator-cli: this CLI)' },
+    appliance: { type: 'string', value: '<id>', description: 'only links to this appliance' },
+    device: { type: 'string', value: '<id>', description: 'only links to this device id' },
+    json: { type: 'boolean', description: 'print the links as a JSON array' },
+  },
+  details: 'One row per live link (not revoked, not expired, not a used single-use link), newest first per client.',
+  async run(context, args) {
+    positionalArgs(args, this, 2);
+    const { values } = args;
+    const links = (await context.broker()).links;
+    const found: LinkSummary[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < LIST_MAX_PAGES; page++) {
+      const answer = await links.list(CLI_PRINCIPAL, {
+        createdBy: str(values, 'client'),
+        applianceId: str(values, 'appliance'),
+        deviceId: str(values, 'device'),
+        limit: 500,
+        cursor,
+      });
+      found.push(...answer.links);
+      cursor = answer.nextCursor;
+      if (!cursor) break;
+    }
+    const iso = (ms: number) => new Date(ms).toISOString();
+    if (flag(values, 'json')) {
+      const wire = found.map(({ createdAt, expiresAt, lastUsedAt, ...link }) => ({
+        ...link,
+        createdAt: iso(createdAt),
+        expiresAt: iso(expiresAt),
+        ...(lastUsedAt === undefined ? {} : { lastUsedAt: iso(lastUsedAt) }),
+      }));
+      context.out(JSON.stringify(wire, null, 2));
+      return 0;
+    }
+    const rows = [
+      ['ID', 'CLIENT', 'APPLIANCE', 'DEVICE', 'VIEWER', 'USES', 'EXPIRES', 'FLAGS'],
+      ...found.map((link) => [
+        link.id,
+        link.createdBy,
+        link.applianceId,
+        link.deviceName ?? link.deviceId,
+        link.viewerType,
+        String(link.uses),
+        iso(link.expiresAt),
+        [link.singleUse ? 'single-use' : '', link.confirm ? 'confirm' : ''].filter(Boolean).join(',') || '-',
+      ]),
+    ];
+    const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
+    for (const row of rows) context.out(row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd());
+    context.err(`${found.length} live link${found.length === 1 ? '' : 's'}${cursor ? ' (more not shown)' : ''}`);
+    return 0;
+  },
+};
+
+export const linkCommands: CliCommand[] = [create, list, revoke];
 
 /** A device id as given, or the id of the one device with exactly that name (synced inventory, else live). */
 async function resolveDevice(broker: Broker, applianceId: string, device: string): Promise<string> {

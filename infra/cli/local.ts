@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { startDynamoDbLocal } from '../local/dynamodb-local.js';
 import { startSecretsEndpoint } from '../local/secrets-endpoint.js';
 import { positionalArgs, str, UsageError } from './args.js';
-import type { CliCommand } from './cli.js';
+import type { CliCommand } from './command.js';
 import { LOCAL_DEFAULTS } from './target.js';
 
 const defaultPort = (url: string) => new URL(url).port;

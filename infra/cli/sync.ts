@@ -1,6 +1,6 @@
 import { requireRegistered } from './appliances.js';
 import { flag, list, positionalArgs, table } from './args.js';
-import type { CliCommand } from './cli.js';
+import type { CliCommand } from './command.js';
 
 const sync: CliCommand = {
   name: 'sync',

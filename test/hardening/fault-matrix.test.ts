@@ -14,7 +14,7 @@ import {
 } from '../support/broker.js';
 
 /**
- * The appliance fault matrix of issue 9: (ticket API, launch redirect, inventory sync) × (latency, one 5xx,
+ * The appliance fault matrix: (ticket API, launch redirect, inventory sync) × (latency, one 5xx,
  * repeated 5xx, garbage, hang, down, expired JWTs, forgotten sessions, refused login, session limit), each cell
  * through the local server against the simulator's fault controls. Every cell checks the answer, that nothing
  * was lost (a failed click leaves its single-use link live, a failed sync leaves the inventory as it was), and

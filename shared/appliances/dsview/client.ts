@@ -129,7 +129,7 @@ export class DsviewClient {
     return { ticket: body.ticket, expiresAt: this.clock() + TICKET_TTL_MS };
   }
 
-  /** Closes the connection pool. */
+  /** Ends the keep-alive pool; the client is unusable afterwards. */
   async close(): Promise<void> {
     await this.http.close();
   }
