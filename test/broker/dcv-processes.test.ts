@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ensureKeys } from '../../infra/local/runtime.js';
+import type { ConfigFile } from '../../shared/config/file.js';
+import { type DcvSimulator, startDcvSimulator } from '../../simulators/dcv/simulator.js';
+import { useLocalAws } from '../support/aws.js';
+import { openViewer } from '../support/broker.js';
+import { type BrokerProcess, spawnBroker } from '../support/processes.js';
+
+/**
+ * One DCV access token serves every broker process: 4 processes on one DynamoDB, 100 concurrent cold calls,
+ * then 100 concurrent clicks on one link after the Session Manager revoked the token.
+ */
+
+const PROCESSES = 4;
+const CALLS = 100;
+let sim: DcvSimulator;
+let dir: string;
+const processes: BrokerProcess[] = [];
+const apiKey = `dcvproc-${randomBytes(24).toString('base64url')}`;
+
+beforeAll(async () => {
+  sim = await startDcvSimulator({ sessionCount: 40 });
+  dir = await mkdtemp(join(tmpdir(), 'clb-dcv-proc-'));
+});
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.stop(10_000)));
+  await sim?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('DCV across broker processes sharing one DynamoDB', () => {
+  it(`${CALLS} concurrent cold calls → 1 token request; ${CALLS} clicks after a revocation → 1 more`, async () => {
+    const aws = await useLocalAws();
+    const run = randomBytes(6).toString('hex');
+    const env = {
+      BROKER_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+      BROKER_SECRETS_ENDPOINT: inject('secretsEndpoint'),
+      BROKER_TABLE_NAME: aws.tableName,
+      KEYS_SECRET_ID: `test/${run}/keys`,
+      APPLIANCE_SECRET_PREFIX: `test/${run}/appliances/`,
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+    };
+    await ensureKeys(env.KEYS_SECRET_ID);
+    const config: ConfigFile = {
+      appliances: [
+        {
+          id: 'dcv',
+          name: 'DCV',
+          kind: 'dcv',
+          baseUrl: sim.url,
+          tls: { fingerprint256: sim.fingerprint256 },
+          credentials: { ...sim.credentials },
+        },
+      ],
+      clients: [{ id: 'itsm', apiKey, scopes: ['tickets:create', 'links:create'], appliances: ['dcv'] }],
+    };
+    const file = join(dir, 'dcv.json');
+    await writeFile(file, JSON.stringify(config));
+    processes.push(
+      ...(await Promise.all(
+        Array.from({ length: PROCESSES }, () =>
+          spawnBroker({ ...env, BROKER_CONFIG: file }, { keepLines: 200 }),
+        ),
+      )),
+    );
+    const session = sim.sessions.find((candidate) => candidate.State === 'READY')!;
+    const call = async (i: number, path: string, init: { method: 'GET' | 'POST'; body?: string }) => {
+      const target = processes[i % PROCESSES]!;
+      const response = await request(`${target.url}${path}`, {
+        method: init.method,
+        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+        ...(init.body === undefined ? {} : { body: init.body }),
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, location: response.headers.location as string | undefined, text };
+    };
+
+    // Cold: no counter reset, so each process's start-up inventory sync races the burst for the first token.
+    const tickets = await Promise.all(
+      Array.from({ length: CALLS }, (_, i) =>
+        call(i, `/v1/appliances/dcv/devices/${session.Id}/tickets`, {
+          method: 'POST',
+          body: JSON.stringify({ viewerType: 'DCV' }),
+        }),
+      ),
+    );
+    expect(tickets.map((r) => r.status)).toEqual(Array(CALLS).fill(201));
+    const coldTokenRequests = sim.counters.tokenRequests;
+    expect(coldTokenRequests).toBe(1);
+    const urls = tickets.map((r) => JSON.parse(r.text).launchUrl as string);
+    expect(new Set(urls).size).toBe(CALLS);
+    const opened = await Promise.all(urls.map((url) => openViewer(url)));
+    expect(opened).toEqual(Array(CALLS).fill(200));
+
+    const created = await call(0, '/v1/links', {
+      method: 'POST',
+      body: JSON.stringify({ applianceId: 'dcv', deviceId: session.Id, viewerType: 'DCV' }),
+    });
+    expect(created.status, created.text).toBe(201);
+    const linkPath = new URL(JSON.parse(created.text).url as string).pathname;
+    sim.revokeAllTokens();
+    const clicks = await Promise.all(
+      Array.from({ length: CALLS }, (_, i) => call(i, linkPath, { method: 'GET' })),
+    );
+    expect(clicks.map((r) => r.status)).toEqual(Array(CALLS).fill(302));
+    expect(new Set(clicks.map((r) => r.location)).size).toBe(CALLS);
+    expect(sim.counters.tokenRequests - coldTokenRequests).toBe(1);
+    console.info(
+      `dcv processes: ${coldTokenRequests} token request(s) for ${CALLS} cold calls across ${PROCESSES} processes; ` +
+        `${sim.counters.tokenRequests - coldTokenRequests} for ${CALLS} clicks after a revocation`,
+    );
+  }, 180_000);
+});
