@@ -2,7 +2,6 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ApplianceError } from '../../shared/appliances/errors.js';
 import type { FieldError } from '../../shared/errors.js';
 import {
-  BrokerError,
   DeviceUnavailableError,
   ForbiddenError,
   InvalidInputError,
@@ -76,8 +75,6 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof DeviceUnavailableError)
     return problem(409, 'device-unavailable', 'Device unavailable', error.message);
   if (error instanceof ApplianceError) return applianceProblem(error);
-  if (error instanceof BrokerError)
-    return problem(500, 'internal', 'Internal error', 'the broker failed; see its logs');
   return problem(500, 'internal', 'Internal error', 'the broker failed; see its logs');
 }
 

@@ -165,9 +165,7 @@ export class SessionStore {
           ExpressionAttributeValues: { ':owner': owner },
         });
     try {
-      await storeCall('release the login lease', () =>
-        command instanceof PutCommand ? this.table.doc.send(command) : this.table.doc.send(command),
-      );
+      await storeCall('release the login lease', () => this.table.doc.send(command as PutCommand));
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
     }
