@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Broker } from '../../shared/broker.js';
 import type { ConfigFile } from '../../shared/config/file.js';
 import type { CreateLinkInput } from '../../shared/links/link-service.js';
+import { startDcvSimulator } from '../../simulators/dcv/simulator.js';
 import { startDsviewSimulator } from '../../simulators/dsview/simulator.js';
 import { startPasswordSafeSimulator } from '../../simulators/password-safe/simulator.js';
 
@@ -123,8 +124,42 @@ const passwordSafe: DemoSourceDefinition = {
   },
 };
 
+/** The first READY session: a DCV link opens its web client (the simulator serves it) as the session owner. */
+const dcv: DemoSourceDefinition = {
+  kind: 'dcv',
+  applianceId: 'demo-dcv',
+  async start() {
+    const simulator = await startDcvSimulator({ host: '127.0.0.1', port: 0 });
+    const ready = simulator.sessions.find((session) => session.State === 'READY');
+    const { clientId, clientSecret } = simulator.credentials;
+    const appliance: ApplianceEntry = {
+      kind: 'dcv',
+      id: this.applianceId,
+      name: `${DEMO_NAME_PREFIX}DCV Session Manager (simulated)`,
+      baseUrl: simulator.url,
+      credentials: { clientId, clientSecret },
+      tls: { fingerprint256: simulator.fingerprint256 },
+    };
+    return {
+      appliance,
+      facts: {
+        kind: 'dcv',
+        applianceId: appliance.id,
+        name: appliance.name,
+        url: simulator.url,
+        username: clientId,
+        password: clientSecret,
+        fingerprint256: simulator.fingerprint256,
+        linkLabel: 'demo dcv link',
+        ...(ready ? { link: { applianceId: appliance.id, deviceId: ready.Id, viewerType: 'DCV' } } : {}),
+      },
+      close: () => simulator.close(),
+    };
+  },
+};
+
 /** The simulated sources demo mode starts, one per kind, in banner order. */
-export const DEMO_SOURCES: readonly DemoSourceDefinition[] = [dsview, passwordSafe];
+export const DEMO_SOURCES: readonly DemoSourceDefinition[] = [dsview, dcv, passwordSafe];
 
 /** Demo mode, running: its sources, its client's key and the configuration that registers them. */
 export interface Demo {
