@@ -5,6 +5,7 @@ import type { CreateLinkInput } from '../../shared/links/link-service.js';
 import { startDcvSimulator } from '../../simulators/dcv/simulator.js';
 import { startDsviewSimulator } from '../../simulators/dsview/simulator.js';
 import { startPasswordSafeSimulator } from '../../simulators/password-safe/simulator.js';
+import { startVcenterSimulator } from '../../simulators/vcenter/simulator.js';
 
 /** The API client demo mode creates; its key is printed in the banner. */
 export const DEMO_CLIENT_ID = 'demo';
@@ -124,6 +125,41 @@ const passwordSafe: DemoSourceDefinition = {
   },
 };
 
+/** web01, powered on: a VMRC link (the demo has no HTML Console SDK to host, so no WEBMKS). */
+const VCENTER_DEMO_VM = 'vm-42';
+
+const vcenter: DemoSourceDefinition = {
+  kind: 'vcenter',
+  applianceId: 'demo-vcenter',
+  async start() {
+    const simulator = await startVcenterSimulator({ host: '127.0.0.1', port: 0 });
+    const { username, password } = simulator.credentials;
+    const appliance: ApplianceEntry = {
+      kind: 'vcenter',
+      id: this.applianceId,
+      name: `${DEMO_NAME_PREFIX}vCenter (simulated)`,
+      baseUrl: simulator.url,
+      credentials: { username, password },
+      tls: { fingerprint256: simulator.fingerprint256 },
+    };
+    return {
+      appliance,
+      facts: {
+        kind: 'vcenter',
+        applianceId: appliance.id,
+        name: appliance.name,
+        url: simulator.url,
+        username,
+        password,
+        fingerprint256: simulator.fingerprint256,
+        linkLabel: 'demo vcenter link',
+        link: { applianceId: appliance.id, deviceId: VCENTER_DEMO_VM, viewerType: 'VMRC' },
+      },
+      close: () => simulator.close(),
+    };
+  },
+};
+
 /** The first READY session: a DCV link opens its web client (the simulator serves it) as the session owner. */
 const dcv: DemoSourceDefinition = {
   kind: 'dcv',
@@ -159,7 +195,7 @@ const dcv: DemoSourceDefinition = {
 };
 
 /** The simulated sources demo mode starts, one per kind, in banner order. */
-export const DEMO_SOURCES: readonly DemoSourceDefinition[] = [dsview, dcv, passwordSafe];
+export const DEMO_SOURCES: readonly DemoSourceDefinition[] = [dsview, vcenter, dcv, passwordSafe];
 
 /** Demo mode, running: its sources, its client's key and the configuration that registers them. */
 export interface Demo {
