@@ -76,9 +76,16 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     connectTimeoutMs: settings.APPLIANCE_CONNECT_TIMEOUT_MS,
     requestTimeoutMs: settings.APPLIANCE_REQUEST_TIMEOUT_MS,
     clock,
+    allowInsecureTls: settings.ALLOW_INSECURE_APPLIANCES,
     onInsecureTls: (applianceId) =>
       logger.warn('TLS verification is off for this appliance (tls.insecure)', { applianceId }),
   });
+  // At every cold start, not at first use: the log records that this deployment turned the guard off.
+  if (settings.ALLOW_INSECURE_APPLIANCES) {
+    logger.warn(
+      'ALLOW_INSECURE_APPLIANCES is true: appliances registered with tls.insecure are used without certificate checks',
+    );
+  }
   const sessions = new SessionManager({
     login: (appliance) => gateway.login(appliance as Parameters<ApplianceGateway['login']>[0]),
     store: new SessionStore(table, async () => keys.sessionKey, clock),

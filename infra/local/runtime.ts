@@ -6,6 +6,8 @@ import { type Broker, createBroker, useBroker } from '../../shared/broker.js';
 import { applyConfig } from '../../shared/config/apply.js';
 import type { ConfigFile } from '../../shared/config/file.js';
 import { DEFAULT_TABLE_NAME } from '../../shared/config/settings.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { logger } from '../../shared/observability.js';
 import { generateBrokerKeys } from '../../shared/secrets/broker-keys.js';
 import { SecretStore } from '../../shared/secrets/store.js';
 import { applyEnv, localAwsEnv } from './aws-env.js';
@@ -34,6 +36,8 @@ export interface LocalBroker {
   url: string;
   broker: Broker;
   config: ConfigFile | undefined;
+  /** What the stored state held that the configuration no longer lists, removed at this start. */
+  revoked: string[];
   close(): Promise<void>;
 }
 
@@ -69,6 +73,8 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       ...localAwsEnv({ dynamodb, secretsManager }),
       TABLE_NAME: tableName,
       KEYS_SECRET_ID: keysSecretId,
+      // On this machine an appliance without a certificate to pin stays usable, with a warning at start.
+      ALLOW_INSECURE_APPLIANCES: process.env.ALLOW_INSECURE_APPLIANCES ?? 'true',
     });
     await ensureTable(new DynamoDBClient({}), tableName);
     await ensureKeys(keysSecretId);
@@ -84,11 +90,69 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     useBroker(created);
     const broker = await created;
     stops.push(() => broker.close());
-    if (config) await applyConfig(broker, config);
-    return { url: listenUrl, broker, config, close };
+    let revoked: string[] = [];
+    if (config) {
+      await applyConfig(broker, config);
+      revoked = await removeUnlisted(broker, config);
+      if (revoked.length) logger.warn('removed what the configuration no longer lists', { revoked });
+    }
+    await logInsecureAppliances(broker);
+    return { url: listenUrl, broker, config, revoked, close };
   } catch (error) {
     await close();
     throw error;
+  }
+}
+
+/**
+ * With a configuration, the file is the whole truth: an appliance or a client that the store still holds
+ * (BROKER_DATA_DIR, shared engines) but the file no longer lists is removed with its credentials, session and
+ * inventory, or revoked with its key, so taking a leaked client out of the file and restarting locks it out.
+ * Another process on the same engines may be removing the same entries: what is already gone is skipped.
+ */
+export async function removeUnlisted(
+  broker: Pick<Broker, 'registry' | 'clients' | 'sessions' | 'inventory'>,
+  config: ConfigFile,
+): Promise<string[]> {
+  const appliances = new Set(config.appliances.map((appliance) => appliance.id));
+  const clients = new Set(config.clients.map((client) => client.id));
+  const removed: string[] = [];
+  for (const appliance of await broker.registry.list()) {
+    if (appliances.has(appliance.id)) continue;
+    await broker.registry.remove(appliance.id);
+    await broker.sessions.forget(appliance.id);
+    const devices = await broker.inventory.store.devicesOf(appliance.id);
+    if (devices.length) {
+      await broker.inventory.store.write(
+        appliance.id,
+        [],
+        devices.map((device) => device.id),
+      );
+      await broker.inventory.store.bumpVersion();
+    }
+    removed.push(`appliance ${appliance.id}`);
+  }
+  for (const client of await broker.clients.list()) {
+    if (clients.has(client.id)) continue;
+    try {
+      await broker.clients.revoke(client.id);
+      removed.push(`client ${client.id}`);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+  }
+  return removed;
+}
+
+/** Says at start, not at first use, which appliances skip certificate checks (or are refused for it). */
+async function logInsecureAppliances(broker: Broker): Promise<void> {
+  const { applianceIds, allowed } = await broker.gateway.insecureAppliances();
+  for (const applianceId of applianceIds) {
+    if (allowed) logger.warn('TLS verification is off for this appliance (tls.insecure)', { applianceId });
+    else
+      logger.error('appliance refused: tls.insecure and ALLOW_INSECURE_APPLIANCES is not true', {
+        applianceId,
+      });
   }
 }
 

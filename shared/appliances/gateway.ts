@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { ApplianceRegistry } from '../registry/appliances.js';
 import type { SessionManager } from '../sessions/manager.js';
+import { ApplianceTlsError } from './errors.js';
 import type { ProviderClient, ProviderSession } from './provider.js';
 import { type Appliance, providerOf } from './providers.js';
 import { HttpsTransport, type TransportOptions } from './transport.js';
@@ -8,6 +9,23 @@ import { HttpsTransport, type TransportOptions } from './transport.js';
 export interface GatewayOptions extends TransportOptions {
   registry: ApplianceRegistry;
   clock: Clock;
+  /** `ALLOW_INSECURE_APPLIANCES`: false refuses every appliance registered with `tls.insecure`. */
+  allowInsecureTls: boolean;
+}
+
+/**
+ * An appliance registered with `tls.insecure` in a deployment that does not allow it: 502 appliance-tls-failed
+ * naming the setting, before any connection (the password would be sent to whoever answers).
+ */
+export class InsecureTlsRefusedError extends ApplianceTlsError {
+  constructor(applianceId: string) {
+    super(
+      applianceId,
+      'connect',
+      'is registered with tls.insecure, which this deployment refuses (ALLOW_INSECURE_APPLIANCES is not true): ' +
+        'pin its certificate (tls.caPem or tls.fingerprint256), or deploy with -c allowInsecureAppliances=true',
+    );
+  }
 }
 
 /**
@@ -42,17 +60,36 @@ export class ApplianceGateway {
     return this.clientFor(appliance).login(credentials);
   }
 
-  /** The client for this appliance registration. */
+  /** The client for this appliance registration; `InsecureTlsRefusedError` when its trust rule is refused. */
   clientFor(appliance: Appliance): ProviderClient {
+    if (isInsecure(appliance) && !this.options.allowInsecureTls)
+      throw new InsecureTlsRefusedError(appliance.id);
     const fingerprint = JSON.stringify(appliance);
     const existing = this.clients.get(appliance.id);
     if (existing?.fingerprint === fingerprint) return existing.client;
     if (existing) void existing.client.close().catch(() => undefined);
-    const { registry: _registry, clock: _clock, ...transportOptions } = this.options;
+    const {
+      registry: _registry,
+      clock: _clock,
+      allowInsecureTls: _allow,
+      ...transportOptions
+    } = this.options;
     const transport = new HttpsTransport(appliance.id, appliance.baseUrl, appliance.tls, transportOptions);
     const client = providerOf(appliance.kind).client(appliance, transport);
     this.clients.set(appliance.id, { fingerprint, client });
     return client;
+  }
+
+  /**
+   * The appliances registered with `tls.insecure`, and whether they are used or refused, for the start-up log
+   * (the local runtime; a Lambda may not list the registry, so its cold start logs the setting instead).
+   */
+  async insecureAppliances(): Promise<{ applianceIds: string[]; allowed: boolean }> {
+    const all = await this.options.registry.list();
+    return {
+      applianceIds: all.filter(isInsecure).map((appliance) => appliance.id),
+      allowed: this.options.allowInsecureTls,
+    };
   }
 
   /** Closes every pool (tests and the local runtime's shutdown). */
@@ -62,3 +99,5 @@ export class ApplianceGateway {
     await Promise.all(all.map(({ client }) => client.close().catch(() => undefined)));
   }
 }
+
+const isInsecure = (appliance: Pick<Appliance, 'tls'>): boolean => 'insecure' in appliance.tls;

@@ -14,6 +14,15 @@ export const settingsSchema = z.object({
   PUBLIC_BASE_URL: z.url().optional(),
   LINK_DEFAULT_TTL_SECONDS: seconds(24 * 3600),
   LINK_MAX_TTL_SECONDS: seconds(7 * 24 * 3600),
+  /**
+   * `true` lets appliances registered with `tls.insecure` be used without any certificate check; anything else
+   * refuses them (502 appliance-tls-failed). The AWS stack sets it from `-c allowInsecureAppliances`; the local
+   * runtime sets it to `true` unless told otherwise.
+   */
+  ALLOW_INSECURE_APPLIANCES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   APPLIANCE_CONNECT_TIMEOUT_MS: millis(5_000),
   APPLIANCE_REQUEST_TIMEOUT_MS: millis(10_000),
   SECRETS_CACHE_SECONDS: seconds(300),

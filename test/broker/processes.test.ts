@@ -165,7 +165,11 @@ describe('start-up', () => {
     await writeFile(
       second,
       JSON.stringify({
-        ...configFor(sim, [{ id: 'b', apiKey: keyB, scopes: ['admin'], appliances: ['*'] }]),
+        // Client a stays listed: a client the file no longer lists is revoked (test/local/config-revocation).
+        ...configFor(sim, [
+          { id: 'a', apiKey: keyA, scopes: ['admin'], appliances: ['*'] },
+          { id: 'b', apiKey: keyB, scopes: ['admin'], appliances: ['*'] },
+        ]),
       }),
     );
     const two = await spawnBroker({ ...env, BROKER_CONFIG: second });
