@@ -8,7 +8,7 @@ import { sourceOf } from './lib/api-route.js';
 import type { ApiEvent, ApiResult } from './lib/events.js';
 import { clickResponse, htmlErrors } from './lib/launch-response.js';
 import { observability } from './lib/middlewares.js';
-import { LINK_NOT_FOUND, page } from './lib/pages.js';
+import { CONFIRMATION_FIELD, confirmPage, LINK_NOT_FOUND, page } from './lib/pages.js';
 import { toProblem } from './lib/problem.js';
 
 const REFUSALS = {
@@ -26,7 +26,28 @@ const REFUSALS = {
   },
 } as const;
 
-/** `GET /launch/{token}`: claim the link, launch once, answer with the console (302, page, file or 202). */
+/** The confirm form is one short field; anything longer is not from our page. */
+const MAX_FORM_BYTES = 1024;
+
+/**
+ * The confirm page's form field, from a POST a browser sent from the page itself. A browser marks every
+ * request with `Sec-Fetch-Site`: a form posted from another site (`cross-site`, `same-site`) is not a
+ * confirmation, whatever it carries. (`Origin` is no help: the page's no-referrer policy makes it `null`.)
+ */
+function confirmationOf(event: ApiEvent): string | undefined {
+  if (event.requestContext.http.method !== 'POST' || !event.body) return undefined;
+  const site = event.headers?.['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (text.length > MAX_FORM_BYTES) return undefined;
+  return new URLSearchParams(text).get(CONFIRMATION_FIELD) ?? undefined;
+}
+
+/**
+ * `GET /launch/{token}`: claim the link, launch once, answer with the console (302, page, file or 202). A
+ * confirm link answers GET with its confirm page instead, and `POST /launch/{token}` (the page's button) claims
+ * and launches, answering 303 to the viewer.
+ */
 export const handler = middy<ApiEvent, ApiResult>()
   .use(observability())
   .use(htmlErrors())
@@ -36,7 +57,8 @@ export const handler = middy<ApiEvent, ApiResult>()
     const source = sourceOf(event);
     const address = source.sourceIp ?? 'unknown';
     broker.limits.check('launch-failures', address);
-    const result = await broker.links.click(token, source);
+    const post = event.requestContext.http.method === 'POST';
+    const result = await broker.links.click(token, source, confirmationOf(event));
     if (result.kind === 'refused' && (result.state === 'not_found' || result.state === 'revoked')) {
       // Guessing is futile at 192 bits; the cool-down keeps scanners out of the logs and the table.
       await broker.limits.countFailure(
@@ -51,7 +73,11 @@ export const handler = middy<ApiEvent, ApiResult>()
         MetricUnit.Count,
         1,
       );
-      return clickResponse(result.launch);
+      return clickResponse(result.launch, post ? 303 : 302);
+    }
+    if (result.kind === 'confirm') {
+      metrics.addMetric('LaunchConfirmShown', MetricUnit.Count, 1);
+      return confirmPage(result.view);
     }
     if (result.kind === 'refused') {
       metrics.addMetric(`LaunchRefused`, MetricUnit.Count, 1);

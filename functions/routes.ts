@@ -143,6 +143,26 @@ export const routes = {
     params: api.linkParams,
     responses: [{ status: 204, description: 'Revoked' }],
   },
+  revokeLinks: {
+    method: 'DELETE',
+    path: '/v1/links',
+    function: 'links-revoke',
+    summary:
+      "Revoke every live link a client created (on appliances of the admin's allow-list); their next click answers 404",
+    scope: 'admin',
+    query: api.revokeLinksQuery,
+    responses: [{ status: 200, description: 'How many were revoked', schema: api.revokeLinksResponse }],
+  },
+  listLinks: {
+    method: 'GET',
+    path: '/v1/links',
+    function: 'links-list',
+    summary:
+      "Live links without their tokens: the caller's own, or for an admin any client's (createdBy) within its allow-list",
+    scope: 'links:create',
+    query: api.linksQuery,
+    responses: [{ status: 200, description: 'Live links', schema: api.linksResponse }],
+  },
   launch: {
     method: 'GET',
     path: '/launch/{token}',
@@ -160,7 +180,7 @@ export const routes = {
       {
         status: 200,
         description:
-          'A console page (vcenter WEBMKS, password-safe SSH) or a file (password-safe RDP, application/x-rdp)',
+          'A console page (vcenter WEBMKS, password-safe SSH) or a file (password-safe RDP, application/x-rdp); for a confirm link (confirm: true, or LINK_CONFIRM_DEFAULT) a page naming what opens with an "Open console" button that POSTs here, and nothing is used up',
         contentType: 'text/html',
       },
       {
@@ -168,6 +188,30 @@ export const routes = {
         description: 'password-safe: waiting for approval (Refresh, Retry-After); nothing is used up',
         contentType: 'text/html',
       },
+      { status: 409, description: 'The device cannot be opened now', contentType: 'text/html' },
+    ],
+  },
+  launchConfirm: {
+    method: 'POST',
+    path: '/launch/{token}',
+    function: 'launch',
+    summary:
+      "A confirm link's button: claim the link and open the console (the page's form field is required; a POST without it shows the page again)",
+    params: api.launchParams,
+    html: true,
+    responses: [
+      {
+        status: 303,
+        description: 'See the viewer, with a credential minted for this click',
+        headers: { location: 'The viewer URL' },
+      },
+      {
+        status: 200,
+        description:
+          'A console page or file, as for GET; or the confirm page again (stale or missing form field)',
+        contentType: 'text/html',
+      },
+      { status: 202, description: 'password-safe: waiting for approval', contentType: 'text/html' },
       { status: 409, description: 'The device cannot be opened now', contentType: 'text/html' },
     ],
   },

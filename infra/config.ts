@@ -148,6 +148,11 @@ export const deployConfigSchema = z
       .positive()
       .max(365 * 24 * 3600)
       .default(7 * 24 * 3600),
+    /**
+     * Which links show a confirm page (an "Open console" button) before they claim, when the creator does not say:
+     * `never` (the contract's one-click 302), `single-use` (the links a mail scanner can use up), `always`.
+     */
+    linkConfirmDefault: z.enum(['never', 'single-use', 'always']).default('never'),
     auditRetentionDays: z.number().int().positive().max(3650).default(400),
     /** Per-request appliance timeout; the launch function's own timeout is derived from it (≤ 29 s). */
     applianceTimeoutMs: z.number().int().min(1_000).max(15_000).default(8_000),

@@ -4,7 +4,8 @@
  * change the profile when a function's data access changes (test/infra/iam.test.ts pins every grant).
  *
  * Partitions of the broker table (docs/data-model.md): `APIKEY#` and `CLIENT#` (clients), `APPLIANCE#<id>` (the
- * registry item), `SESSION#<id>` (appliance session and login lease), `LINK#<tokenHash>`, `LINKID#<id>`,
+ * registry item), `SESSION#<id>` (appliance session and login lease), `LINK#<tokenHash>` (also in gsi1 as
+ * `LINKS#<createdBy>`), `LINKID#<id>`,
  * `AUDIT`, `INV#<applianceId>` (inventory devices), `INVENTORY` (its version), `RATE#<scope>#<subject>`.
  */
 
@@ -23,6 +24,7 @@ export const PARTITIONS = {
   session: 'SESSION#*',
   link: 'LINK#*',
   linkId: 'LINKID#*',
+  client: 'CLIENT#*',
   audit: 'AUDIT',
   inventory: 'INV#*',
   inventoryVersion: 'INVENTORY',
@@ -152,7 +154,8 @@ export const PROFILES: Record<string, FunctionProfile> = {
     table: [readAppliance(P.inventory), sessions, writeAudit, clientRate],
     queryIndex: false,
   },
-  // Validates the device (inventory, else live), then one transaction putting LINK#<hash> and LINKID#<id>.
+  // Validates the device (inventory, else live), then one transaction putting LINK#<hash> and LINKID#<id>, then
+  // the link_created audit event.
   'links-create': {
     memoryMb: 512,
     timeoutSeconds: 'appliance',
@@ -162,25 +165,41 @@ export const PROFILES: Record<string, FunctionProfile> = {
       readAppliance(P.inventory),
       sessions,
       { sid: 'Links', actions: ['dynamodb:PutItem'], partitions: [P.link, P.linkId] },
+      writeAudit,
       clientRate,
     ],
     queryIndex: false,
   },
-  // Reads LINKID#<id>, marks LINK#<hash> revoked. No appliance, no appliance secret.
-  'links-revoke': {
-    memoryMb: 256,
+  // The creator's live links (gsi1 LINKS#<client>); for an admin listing every creator, the client list (gsi1
+  // CLIENTS) first. Never a token, never an appliance.
+  'links-list': {
+    memoryMb: 512,
     timeoutSeconds: 10,
     applianceFacing: false,
     keysSecret: true,
+    table: [clientRate],
+    queryIndex: true,
+  },
+  // One link: reads LINKID#<id> (and LINK#<hash> for an admin's allow-list check on links older than LINKID#'s
+  // applianceId), marks LINK#<hash> revoked. Bulk: the creator's links (gsi1 LINKS#<client>), each marked
+  // revoked. A revoked link that opened a Password Safe access request checks it in: the registry item, the
+  // appliance session and its credentials.
+  'links-revoke': {
+    memoryMb: 512,
+    timeoutSeconds: 'appliance',
+    applianceFacing: true,
+    keysSecret: true,
     table: [
-      { sid: 'Read', actions: ['dynamodb:GetItem'], partitions: [P.linkId] },
+      readAppliance(P.linkId, P.link),
+      sessions,
       { sid: 'Revoke', actions: ['dynamodb:UpdateItem'], partitions: [P.link] },
       clientRate,
     ],
-    queryIndex: false,
+    queryIndex: true,
   },
-  // The click: claims (and may release) LINK#<hash>, reads the registry item and the synced device, uses the
-  // session, audits, counts failed clicks per address. Never lists, scans or writes the registry.
+  // The click (GET, and a confirm page's POST): claims (and may release) LINK#<hash>, reads the link's creator
+  // (CLIENT#<id>, cached per process), the registry item and the synced device, uses the session, audits, counts
+  // failed clicks per address. Never lists, scans or writes the registry or a client.
   launch: {
     memoryMb: 512,
     timeoutSeconds: 'appliance',
@@ -188,7 +207,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
     keysSecret: true,
     table: [
       { sid: 'Claim', actions: ['dynamodb:UpdateItem'], partitions: [P.link, P.launchFailureRate] },
-      readAppliance(P.inventory),
+      readAppliance(P.inventory, P.client),
       sessions,
       writeAudit,
     ],

@@ -109,6 +109,7 @@ export class ConsoleLaunchBrokerStack extends Stack {
         APPLIANCE_SECRET_PREFIX: secrets.applianceSecretPrefix,
         LINK_DEFAULT_TTL_SECONDS: String(config.linkDefaultTtlSeconds),
         LINK_MAX_TTL_SECONDS: String(config.linkMaxTtlSeconds),
+        LINK_CONFIRM_DEFAULT: config.linkConfirmDefault,
         APPLIANCE_CONNECT_TIMEOUT_MS: String(config.applianceConnectTimeoutMs),
         APPLIANCE_REQUEST_TIMEOUT_MS: String(config.applianceTimeoutMs),
         AUDIT_RETENTION_DAYS: String(config.auditRetentionDays),

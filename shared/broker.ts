@@ -11,6 +11,7 @@ import { InventorySearch } from './inventory/search.js';
 import { InventoryStore } from './inventory/store.js';
 import { InventorySync, type SyncResult } from './inventory/sync.js';
 import { RateLimiter } from './limits/rate-limiter.js';
+import { ConfirmationCodec } from './links/confirmation.js';
 import { LinkService } from './links/link-service.js';
 import { logger, metrics } from './observability.js';
 import { CursorCodec } from './pagination/cursor.js';
@@ -132,6 +133,11 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
       }),
     defaultTtlSeconds: settings.LINK_DEFAULT_TTL_SECONDS,
     maxTtlSeconds: settings.LINK_MAX_TTL_SECONDS,
+    confirmDefault: settings.LINK_CONFIRM_DEFAULT,
+    clients,
+    gateway,
+    confirmations: new ConfirmationCodec(keys.apiKeyPepper, clock),
+    cursors,
     warn: warnWithError,
   });
   const inventory = {

@@ -10,10 +10,11 @@ import { toProblem } from './problem.js';
  * The one place a `Launch` becomes HTTP: for a click on `/launch/{token}` (a person) and for the ticket API (a
  * program). Every click answer carries LAUNCH_HEADERS: nothing cached, no referrer leaks a ticket.
  */
-export function clickResponse(launch: Launch): ApiResult {
+export function clickResponse(launch: Launch, redirectStatus: 302 | 303 = 302): ApiResult {
   switch (launch.kind) {
     case 'redirect':
-      return { statusCode: 302, headers: { location: launch.location, ...LAUNCH_HEADERS } };
+      // 303 after a confirm page's POST: the browser follows with a GET.
+      return { statusCode: redirectStatus, headers: { location: launch.location, ...LAUNCH_HEADERS } };
     case 'page':
       return consolePage(launch.page);
     case 'download':

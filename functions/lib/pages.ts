@@ -54,3 +54,58 @@ export function page({ status, title, message, fallbackUrl, links, headers }: Pa
     body,
   };
 }
+
+/** The form field a confirm page's button sends back (shared/links/confirmation.ts). */
+export const CONFIRMATION_FIELD = 'confirmation';
+
+/** What a confirm page says opens, before anything is used up. */
+export interface ConfirmPageContent {
+  applianceName: string;
+  applianceId: string;
+  deviceName: string;
+  viewerType: string;
+  expiresAt: number;
+  singleUse: boolean;
+  confirmation: string;
+}
+
+/**
+ * A confirm link's answer to GET: what opens, and one button that POSTs to this same URL (no `action`, so the
+ * token never appears in the page). The form may be sent only here; the POST's 303 then goes to the viewer,
+ * which Chromium also checks against form-action: `https:` and `vmrc:` are the viewers' schemes.
+ */
+export function confirmPage(content: ConfirmPageContent): ApiResult {
+  const rows = [
+    ['Appliance', `${content.applianceName} (${content.applianceId})`],
+    ['Device', content.deviceName],
+    ['Viewer', content.viewerType],
+    [
+      'Link expires',
+      new Date(content.expiresAt)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC'),
+    ],
+  ]
+    .map(([name, value]) => `<tr><th>${escapeHtml(name!)}</th><td>${escapeHtml(value!)}</td></tr>`)
+    .join('');
+  const once = content.singleUse ? ' This link opens the console once.' : '';
+  const body = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<meta name="robots" content="noindex"><title>Open console</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}th{text-align:left;padding-right:1rem}button{font:inherit;padding:.5rem 1.5rem;margin-top:1rem}</style>
+</head><body><h1>Open console</h1><p>Nothing has been opened or used up yet.${once}</p>
+<table>${rows}</table>
+<form method="post"><input type="hidden" name="${CONFIRMATION_FIELD}" value="${escapeHtml(content.confirmation)}"><button type="submit">Open console</button></form>
+</body></html>`;
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      ...LAUNCH_HEADERS,
+      'content-security-policy':
+        "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self' https: vmrc:; frame-ancestors 'none'",
+    },
+    body,
+  };
+}

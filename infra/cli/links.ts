@@ -143,12 +143,17 @@ const list: CliCommand = {
   summary: "list live links (never their URLs): every client's, or one client's, appliance's or device's",
   target: true,
   options: {
-    client: { type: 'string', value: '<id>', description: 'only links this client created (operator-cli: this CLI)' },
+    client: {
+      type: 'string',
+      value: '<id>',
+      description: 'only links this client created (operator-cli: this CLI)',
+    },
     appliance: { type: 'string', value: '<id>', description: 'only links to this appliance' },
     device: { type: 'string', value: '<id>', description: 'only links to this device id' },
     json: { type: 'boolean', description: 'print the links as a JSON array' },
   },
-  details: 'One row per live link (not revoked, not expired, not a used single-use link), newest first per client.',
+  details:
+    'One row per live link (not revoked, not expired, not a used single-use link), newest first per client.',
   async run(context, args) {
     positionalArgs(args, this, 2);
     const { values } = args;
@@ -191,9 +196,19 @@ const list: CliCommand = {
         [link.singleUse ? 'single-use' : '', link.confirm ? 'confirm' : ''].filter(Boolean).join(',') || '-',
       ]),
     ];
-    const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((row) => (row[i] as string).length)));
-    for (const row of rows) context.out(row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd());
-    context.err(`${found.length} live link${found.length === 1 ? '' : 's'}${cursor ? ' (more not shown)' : ''}`);
+    const widths = (rows[0] as string[]).map((_, i) =>
+      Math.max(...rows.map((row) => (row[i] as string).length)),
+    );
+    for (const row of rows)
+      context.out(
+        row
+          .map((cell, i) => cell.padEnd(widths[i] as number))
+          .join('  ')
+          .trimEnd(),
+      );
+    context.err(
+      `${found.length} live link${found.length === 1 ? '' : 's'}${cursor ? ' (more not shown)' : ''}`,
+    );
     return 0;
   },
 };

@@ -11,6 +11,7 @@ import { handler as inventorySync } from '../../functions/inventory-sync.js';
 import { handler as launch } from '../../functions/launch.js';
 import { handler as launchHead } from '../../functions/launch-head.js';
 import { handler as linksCreate } from '../../functions/links-create.js';
+import { handler as linksList } from '../../functions/links-list.js';
 import { handler as linksRevoke } from '../../functions/links-revoke.js';
 import { handler as login } from '../../functions/login.js';
 import { handler as openapi } from '../../functions/openapi.js';
@@ -30,6 +31,7 @@ export const handlers: Record<string, Handler> = {
   launch,
   'launch-head': launchHead,
   'links-create': linksCreate,
+  'links-list': linksList,
   'links-revoke': linksRevoke,
   login,
   openapi,

@@ -116,15 +116,66 @@ export const createLinkBody = z.strictObject({
     .optional()
     .describe('Link lifetime; default 24 h, capped (7 days by default)'),
   singleUse: z.boolean().optional().describe('When true the link opens the console once'),
+  confirm: z
+    .boolean()
+    .optional()
+    .describe(
+      'When true a click shows a page with an "Open console" button and uses nothing up; the button opens the console (mail scanners and chat previews fetch links but never press it). Default: the deployment\'s LINK_CONFIRM_DEFAULT (never, single-use or always; never unless set)',
+    ),
 });
 export const linkResponse = z.object({
   id: z.string(),
   url: z.url(),
   expiresAt: z.iso.datetime(),
   singleUse: z.boolean(),
+  confirm: z.boolean().describe('Whether a click asks for a button press first'),
 });
-export const linkParams = z.strictObject({
-  id: z.string().regex(/^lnk_[A-Za-z0-9_-]{16,64}$/, 'must be a link id as POST /v1/links returned it'),
+const linkIdSchema = z
+  .string()
+  .regex(/^lnk_[A-Za-z0-9_-]{16,64}$/, 'must be a link id as POST /v1/links returned it');
+export const linkParams = z.strictObject({ id: linkIdSchema });
+const clientIdSchema = idSchema.describe('An API client id (operator-cli: links the operator CLI made)');
+export const linksQuery = z.strictObject({
+  createdBy: clientIdSchema
+    .optional()
+    .describe('Only links this client created; a client that is not admin may name only itself'),
+  applianceId: applianceIdParam.optional(),
+  deviceId: deviceIdParam.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50).describe('Page size, 1-500, default 50'),
+  cursor: z.string().max(4096).optional(),
+});
+export const linkSummarySchema = z
+  .object({
+    id: linkIdSchema,
+    createdBy: z.string(),
+    applianceId: z.string(),
+    deviceId: z.string(),
+    deviceName: z.string().optional(),
+    viewerType: z.string(),
+    sharingMode: z.string().optional(),
+    mouseMode: z.number().int().optional(),
+    user: z.string().optional(),
+    reason: z.string().optional(),
+    singleUse: z.boolean(),
+    confirm: z.boolean(),
+    uses: z.number().int().describe('Clicks so far'),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+    lastUsedAt: z.iso.datetime().optional(),
+  })
+  .meta({ id: 'LinkSummary', description: 'A live link; its token (URL) is never shown again' });
+export const linksResponse = z.object({
+  links: z.array(linkSummarySchema).describe('Live links, newest first per creator'),
+  nextCursor: z.string().optional(),
+});
+export const revokeLinksQuery = z.strictObject({
+  createdBy: clientIdSchema.describe('Revoke every live link this client created'),
+});
+export const revokeLinksResponse = z.object({
+  revoked: z
+    .number()
+    .int()
+    .describe("Links revoked (those on appliances outside the admin's allow-list stay)"),
 });
 export const launchParams = z.strictObject({ token: z.string().max(512) });
 
@@ -182,8 +233,12 @@ export const auditEventSchema = z
   .object({
     id: z.string(),
     at: z.iso.datetime(),
-    clientId: z.string().optional(),
+    clientId: z.string().optional().describe('The API client (ticket_issued, link_created)'),
     linkId: z.string().optional(),
+    createdBy: z.string().optional().describe("On a link's click: the client that created the link"),
+    ttlSeconds: z.number().int().optional().describe('link_created: the lifetime asked for'),
+    singleUse: z.boolean().optional().describe('link_created'),
+    confirm: z.boolean().optional().describe('link_created: whether clicks ask for a button press'),
     applianceId: z
       .string()
       .optional()

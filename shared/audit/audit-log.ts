@@ -16,15 +16,25 @@ export const AUDIT_OUTCOMES = [
   'not_found',
   'appliance_error',
   'appliance_timeout',
+  /** A link was created (by `clientId`); not a launch. */
+  'link_created',
+  /** A click on a link whose creator is revoked, lacks links:create or may no longer use the appliance. */
+  'creator_revoked',
 ] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
-/** One launch attempt. Never carries a token, ticket or JWT. */
+/** One launch attempt, or a link's creation. Never carries a token, ticket or JWT. */
 export interface AuditEvent {
   id: string;
   at: string;
   clientId?: string | undefined;
   linkId?: string | undefined;
+  /** On a click: the client that created the link (the trail names where a clicked link came from). */
+  createdBy?: string | undefined;
+  /** On `link_created`: the link's lifetime, whether one click uses it up, whether it asks for a confirmation. */
+  ttlSeconds?: number | undefined;
+  singleUse?: boolean | undefined;
+  confirm?: boolean | undefined;
   /** Absent only for `not_found`: an unknown token names no appliance or device. */
   applianceId?: string | undefined;
   deviceId?: string | undefined;

@@ -1,16 +1,18 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { idSchema } from '../appliances/schemas.js';
 import { type Clock, jitter, sleep } from '../clock.js';
 import { hmacHex, randomToken } from '../crypto/index.js';
 import { NotFoundError } from '../errors.js';
 import { LruMap } from '../limits/lru-map.js';
 import { storeCall, type Table } from '../store/dynamo.js';
-import { type Principal, SCOPES } from './principal.js';
+import { OPERATOR_CLI_PRINCIPAL, type Principal, SCOPES } from './principal.js';
 
 /** A client definition as operators write it (config file, CLI). */
 export const clientSchema = z.strictObject({
-  id: idSchema,
+  id: idSchema.refine((id) => id !== OPERATOR_CLI_PRINCIPAL.clientId, {
+    message: `${OPERATOR_CLI_PRINCIPAL.clientId} is reserved for links the operator CLI creates`,
+  }),
   scopes: z.array(z.enum(SCOPES)).min(1),
   appliances: z.array(z.union([z.literal('*'), idSchema])).min(1),
 });
@@ -30,7 +32,10 @@ export interface ClientStoreOptions {
   table: Table;
   pepper: () => Promise<Buffer>;
   clock: Clock;
-  /** How long an authentication result is reused in this process. */
+  /**
+   * How long an authentication result, or a client looked up by id (a link's creator), is reused in this
+   * process: how long a revoked or narrowed client's keys and links keep working here (default 30 s).
+   */
   cacheMs?: number;
   /** How many keys' results this process remembers (default 10,000), unknown keys included. */
   cacheEntries?: number;
@@ -43,9 +48,17 @@ export interface ClientStoreOptions {
 export class ClientStore {
   /** Keyed by whatever key callers send, known or not: bounded so junk keys cannot grow the process. */
   private readonly cache: LruMap<string, { principal: Principal | undefined; until: number }>;
+  /** Link creators by client id: only ids of stored links reach it, still bounded like the key cache. */
+  private readonly byIdCache: LruMap<string, { principal: Promise<Principal | undefined>; until: number }>;
 
   constructor(private readonly options: ClientStoreOptions) {
     this.cache = new LruMap(options.cacheEntries ?? 10_000);
+    this.byIdCache = new LruMap(options.cacheEntries ?? 10_000);
+  }
+
+  /** How long this process trusts what it read about a client. */
+  get cacheMs(): number {
+    return this.options.cacheMs ?? 30_000;
   }
 
   /** Creates (or replaces) a client; returns the API key, which is never stored or shown again. */
@@ -64,6 +77,7 @@ export class ClientStore {
       }
     }
     this.cache.clear();
+    this.byIdCache.clear();
     return { apiKey };
   }
 
@@ -116,8 +130,38 @@ export class ClientStore {
     const principal = parsed?.success
       ? { clientId: parsed.data.id, scopes: parsed.data.scopes, appliances: parsed.data.appliances }
       : undefined;
-    this.cache.set(hash, { principal, until: now + (this.options.cacheMs ?? 30_000) });
+    this.cache.set(hash, { principal, until: now + this.cacheMs });
     return principal;
+  }
+
+  /**
+   * A client as it stands now, by id (a link's creator at click time), or undefined once it is revoked. One
+   * read per client per cache lifetime in this process; concurrent first clicks share it. The operator CLI's
+   * built-in principal is never stored.
+   */
+  byId(id: string): Promise<Principal | undefined> {
+    if (id === OPERATOR_CLI_PRINCIPAL.clientId) return Promise.resolve(OPERATOR_CLI_PRINCIPAL);
+    const now = this.options.clock();
+    const cached = this.byIdCache.get(id);
+    if (cached && cached.until > now) return cached.principal;
+    const principal = this.readPrincipal(id);
+    this.byIdCache.set(id, { principal, until: now + this.cacheMs });
+    // A failed read is not remembered: the next click asks again.
+    principal.catch(() => this.byIdCache.delete(id));
+    return principal;
+  }
+
+  private async readPrincipal(id: string): Promise<Principal | undefined> {
+    const { table } = this.options;
+    const { Item } = await storeCall('read a client', () =>
+      table.doc.send(new GetCommand({ TableName: table.name, Key: clientKey(id) })),
+    );
+    const parsed = Item
+      ? clientSchema.safeParse({ id: Item.id, scopes: Item.scopes, appliances: Item.appliances })
+      : undefined;
+    return parsed?.success
+      ? { clientId: parsed.data.id, scopes: parsed.data.scopes, appliances: parsed.data.appliances }
+      : undefined;
   }
 
   /** Every client (without key material), ordered by id. */
@@ -157,6 +201,7 @@ export class ClientStore {
       ),
     );
     this.cache.clear();
+    this.byIdCache.clear();
   }
 
   private async getRecord(id: string): Promise<{ keyHash: string } | undefined> {

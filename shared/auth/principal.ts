@@ -34,3 +34,20 @@ export function requireAppliance(principal: Principal, applianceId: string): voi
     throw new ForbiddenError(`client ${principal.clientId} may not use appliance ${applianceId}`);
   }
 }
+
+/**
+ * The creator of links made with the operator CLI. The CLI writes to the table with the operator's own AWS
+ * credentials, so its links answer to whoever may run it, not to an API client: no client can take this id
+ * (`clientSchema` refuses it), its links are never stopped by a client's revocation, and an admin (or the
+ * CLI, `links revoke --client operator-cli`) revokes them.
+ */
+export const OPERATOR_CLI_PRINCIPAL: Principal = Object.freeze({
+  clientId: 'operator-cli',
+  scopes: ['admin'],
+  appliances: ['*'],
+}) as Principal;
+
+/** True when a link made by `creator` may still open a console on `applianceId`. */
+export function mayKeepLink(creator: Principal | undefined, applianceId: string): boolean {
+  return creator !== undefined && hasScope(creator, 'links:create') && canUseAppliance(creator, applianceId);
+}

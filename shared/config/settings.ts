@@ -15,6 +15,11 @@ export const settingsSchema = z.object({
   LINK_DEFAULT_TTL_SECONDS: seconds(24 * 3600),
   LINK_MAX_TTL_SECONDS: seconds(7 * 24 * 3600),
   /**
+   * Which links ask for a button press before they claim (scanner-proof) when the creator does not say:
+   * `never` keeps the contract's one-click 302, `single-use` protects the links a scanner can use up.
+   */
+  LINK_CONFIRM_DEFAULT: z.enum(['never', 'single-use', 'always']).default('never'),
+  /**
    * `true` lets appliances registered with `tls.insecure` be used without any certificate check; anything else
    * refuses them (502 appliance-tls-failed). The AWS stack sets it from `-c allowInsecureAppliances`; the local
    * runtime sets it to `true` unless told otherwise.

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ViewerRequest } from '../appliances/provider.js';
 import type { Clock } from '../clock.js';
@@ -10,6 +10,9 @@ const KEEP_AFTER_EXPIRY_SECONDS = 30 * 86_400;
 
 const linkKey = (tokenHash: string) => ({ pk: `LINK#${tokenHash}`, sk: 'LINK' });
 const linkIdKey = (id: string) => ({ pk: `LINKID#${id}`, sk: 'LINKID' });
+/** gsi1 partition of a creator's links, newest last by `<createdAt>#<id>`: what listing and bulk revocation read. */
+export const linksOfCreator = (createdBy: string) => `LINKS#${createdBy}`;
+const linkIndexSortKey = (record: LinkRecord) => `${String(record.createdAt).padStart(15, '0')}#${record.id}`;
 
 /** A stored link. The token itself is never stored: the item is keyed by its SHA-256. */
 export interface LinkRecord extends ViewerRequest {
@@ -21,6 +24,10 @@ export interface LinkRecord extends ViewerRequest {
   device?: { name: string; type: string; owner?: string } | undefined;
   reason?: string | undefined;
   singleUse: boolean;
+  /** GET answers a page with a button and uses nothing up; only the button's POST claims (scanner-proof). */
+  confirm?: boolean | undefined;
+  /** Access requests this link's clicks opened at the source (Password Safe), checked in when it is revoked. */
+  requestIds?: Set<string> | undefined;
   createdAt: number;
   expiresAt: number;
   uses?: number;
@@ -33,6 +40,8 @@ export type LinkState = 'live' | 'not_found' | 'revoked' | 'expired' | 'used';
 
 export type ClaimOutcome =
   | { kind: 'claimed'; link: LinkRecord; claimedAt: number }
+  /** A live confirm link met by a GET: nothing was claimed; the person confirms with the page's button. */
+  | { kind: 'confirm'; link: LinkRecord }
   | { kind: 'refused'; state: Exclude<LinkState, 'live'>; link?: LinkRecord };
 
 /** The launch fields of a stored link, as a provider takes them. */
@@ -62,11 +71,28 @@ export class LinkStore {
       table.doc.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: table.name, Item: { ...linkKey(tokenHash), ...record, ttl } } },
             {
               Put: {
                 TableName: table.name,
-                Item: { ...linkIdKey(record.id), tokenHash, createdBy: record.createdBy, ttl },
+                Item: {
+                  ...linkKey(tokenHash),
+                  gsi1pk: linksOfCreator(record.createdBy),
+                  gsi1sk: linkIndexSortKey(record),
+                  ...record,
+                  ttl,
+                },
+              },
+            },
+            {
+              Put: {
+                TableName: table.name,
+                Item: {
+                  ...linkIdKey(record.id),
+                  tokenHash,
+                  createdBy: record.createdBy,
+                  applianceId: record.applianceId,
+                  ttl,
+                },
               },
             },
           ],
@@ -75,14 +101,72 @@ export class LinkStore {
     );
   }
 
-  /** The token hash and creator behind a public link id. */
-  async byId(id: string): Promise<{ tokenHash: string; createdBy: string } | undefined> {
+  /** The token hash, creator and appliance behind a public link id (the appliance: links made since it is kept). */
+  async byId(
+    id: string,
+  ): Promise<{ tokenHash: string; createdBy: string; applianceId?: string | undefined } | undefined> {
     const { Item } = await storeCall('read a link', () =>
       this.table.doc.send(
         new GetCommand({ TableName: this.table.name, Key: linkIdKey(id), ConsistentRead: true }),
       ),
     );
-    return Item ? { tokenHash: String(Item.tokenHash), createdBy: String(Item.createdBy) } : undefined;
+    if (!Item) return undefined;
+    return {
+      tokenHash: String(Item.tokenHash),
+      createdBy: String(Item.createdBy),
+      ...(typeof Item.applianceId === 'string' ? { applianceId: Item.applianceId } : {}),
+    };
+  }
+
+  /**
+   * One page of a creator's links that are live now (not revoked, not expired, not a used single-use link),
+   * newest first, with their token hashes (never shown: revocation needs them). A filtered page may hold fewer
+   * than `limit` links while `next` says there are more.
+   */
+  async liveOf(
+    createdBy: string,
+    page: { limit: number; start?: Record<string, unknown> | undefined },
+  ): Promise<{ links: (LinkRecord & { tokenHash: string })[]; next?: Record<string, unknown> }> {
+    const { Items, LastEvaluatedKey } = await storeCall('list links', () =>
+      this.table.doc.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk',
+          FilterExpression:
+            'attribute_not_exists(revokedAt) AND expiresAt > :now AND (singleUse = :false OR uses = :zero)',
+          ExpressionAttributeValues: {
+            ':pk': linksOfCreator(createdBy),
+            ':now': this.clock(),
+            ':false': false,
+            ':zero': 0,
+          },
+          ScanIndexForward: false,
+          Limit: page.limit,
+          ExclusiveStartKey: page.start,
+        }),
+      ),
+    );
+    const links = (Items ?? []).map(({ pk, sk: _sk, gsi1pk: _g, gsi1sk: _s, ttl: _t, ...link }) => ({
+      ...(link as LinkRecord),
+      tokenHash: String(pk).slice('LINK#'.length),
+    }));
+    return LastEvaluatedKey ? { links, next: LastEvaluatedKey } : { links };
+  }
+
+  /** Remembers an access request a click opened at the source, so revoking the link can check it in. */
+  async recordRequest(tokenHash: string, requestId: string): Promise<void> {
+    await storeCall('record a link request', () =>
+      this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: linkKey(tokenHash),
+          UpdateExpression: 'ADD requestIds :id',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':id': new Set([requestId]) },
+        }),
+      ),
+    );
   }
 
   async byTokenHash(tokenHash: string): Promise<LinkRecord | undefined> {
@@ -94,10 +178,10 @@ export class LinkStore {
     return Item as LinkRecord | undefined;
   }
 
-  /** Marks a link revoked; false when there is no such link. */
-  async revoke(tokenHash: string): Promise<boolean> {
+  /** Marks a link revoked; the revoked link (with its recorded requests), or undefined when there is none. */
+  async revoke(tokenHash: string): Promise<LinkRecord | undefined> {
     try {
-      await storeCall('revoke a link', () =>
+      const { Attributes } = await storeCall('revoke a link', () =>
         this.table.doc.send(
           new UpdateCommand({
             TableName: this.table.name,
@@ -105,19 +189,25 @@ export class LinkStore {
             UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :now)',
             ConditionExpression: 'attribute_exists(pk)',
             ExpressionAttributeValues: { ':now': this.clock() },
+            ReturnValues: 'ALL_NEW',
           }),
         ),
       );
-      return true;
+      return Attributes as LinkRecord;
     } catch (error) {
-      if (isConditionFailed(error)) return false;
+      if (isConditionFailed(error)) return undefined;
       throw error;
     }
   }
 
-  /** One conditional update claims a live link (atomically for single-use links: one click wins). */
-  async claim(tokenHash: string): Promise<ClaimOutcome> {
+  /**
+   * One conditional update claims a live link (atomically for single-use links: one click wins). Unless the
+   * click is `confirmed` (the confirm page's POST), a confirm link is not claimed: the same update refuses it
+   * and answers `confirm`, so a one-click link still costs one write and a confirm link none.
+   */
+  async claim(tokenHash: string, confirmed: boolean): Promise<ClaimOutcome> {
     const now = this.clock();
+    const confirmCondition = confirmed ? '' : ' AND (attribute_not_exists(confirm) OR confirm = :false)';
     try {
       const { Attributes } = await storeCall('claim a link', () =>
         this.table.doc.send(
@@ -126,7 +216,8 @@ export class LinkStore {
             Key: linkKey(tokenHash),
             UpdateExpression: 'SET lastUsedAt = :now ADD uses :one',
             ConditionExpression:
-              'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND (singleUse = :false OR uses = :zero)',
+              'attribute_exists(pk) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND (singleUse = :false OR uses = :zero)' +
+              confirmCondition,
             ExpressionAttributeValues: { ':now': now, ':one': 1, ':zero': 0, ':false': false },
             ReturnValues: 'ALL_NEW',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -140,6 +231,7 @@ export class LinkStore {
       if (!old) return { kind: 'refused', state: 'not_found' };
       const link = unmarshall(old) as LinkRecord;
       const state = this.stateOf(link);
+      if (state === 'live' && link.confirm && !confirmed) return { kind: 'confirm', link };
       return { kind: 'refused', state: state === 'live' ? 'used' : state, link };
     }
   }

@@ -143,7 +143,8 @@ describe('the life cycle: create → click → 302 → viewer', () => {
     const before = Date.now();
     const response = await createLink();
     expect(response.status).toBe(201);
-    expect(Object.keys(response.json).sort()).toEqual(['expiresAt', 'id', 'singleUse', 'url']);
+    expect(Object.keys(response.json).sort()).toEqual(['confirm', 'expiresAt', 'id', 'singleUse', 'url']);
+    expect(response.json.confirm).toBe(false);
     const { id, url, expiresAt, singleUse } = response.json;
     expect(id).toMatch(/^lnk_[A-Za-z0-9_-]{16,64}$/);
     expect(singleUse).toBe(false);
@@ -672,7 +673,7 @@ describe('GET /v1/audit', () => {
     t.sim.failNext(1, { status: 500, endpoint: 'ticket' });
     expect((await click(link.path)).status).toBe(502);
     const { events } = await allEvents('applianceId=lab', 20);
-    const mine = events.filter((e) => e.linkId === link.id);
+    const mine = events.filter((e) => e.linkId === link.id && e.outcome !== 'link_created');
     expect(mine.map((e) => e.outcome)).toEqual(['appliance_error']);
   });
 

@@ -137,6 +137,28 @@ describe('every function, driven through realistic requests', () => {
     expect((await t.call('HEAD', `/launch/${randomBytes(24).toString('base64url')}`)).status).toBe(404);
   });
 
+  it("lists links, revokes a client's links in bulk, and opens a confirm link with its button", async () => {
+    expect((await t.call('GET', '/v1/appliances', { key: t.keys.reader })).status).toBe(200);
+    const mine = await newLink(t);
+    const own = await t.call('GET', '/v1/links?limit=5', { key: t.keys.operator });
+    expect(own.status, own.text).toBe(200);
+    const all = await t.call('GET', '/v1/links?limit=5', { key: t.keys.admin });
+    expect(all.status, all.text).toBe(200);
+    const bulk = await t.call('DELETE', '/v1/links?createdBy=operator', { key: t.keys.admin });
+    expect(bulk.status, bulk.text).toBe(200);
+    expect((await t.call('GET', mine.path)).status).toBe(404);
+
+    const confirm = await newLink(t, { confirm: true, singleUse: true });
+    const shown = await t.call('GET', confirm.path);
+    expect(shown.status).toBe(200);
+    const field = /name="confirmation" value="([^"]+)"/.exec(shown.text)?.[1] ?? '';
+    const opened = await t.call('POST', confirm.path, {
+      rawBody: `confirmation=${encodeURIComponent(field)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+    });
+    expect(opened.status, opened.text).toBe(303);
+  });
+
   it('reads the audit trail, all of it and per appliance', async () => {
     expect((await t.call('GET', '/v1/audit?limit=5', { key: t.keys.admin })).status).toBe(200);
     expect((await t.call('GET', '/v1/audit?applianceId=lab', { key: t.keys.admin })).status).toBe(200);

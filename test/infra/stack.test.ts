@@ -41,6 +41,7 @@ const FUNCTIONS = [
   'ticket',
   'links-create',
   'links-revoke',
+  'links-list',
   'launch',
   'launch-head',
   'audit',
@@ -259,18 +260,27 @@ describe('iam', () => {
     }),
     'links-create': base({
       'dynamodb:GetItem': [table('APPLIANCE#*', 'INV#*'), table('SESSION#*')].sort(),
-      'dynamodb:PutItem': [table('LINK#*', 'LINKID#*'), table('SESSION#*')].sort(),
+      'dynamodb:PutItem': [table('AUDIT'), table('LINK#*', 'LINKID#*'), table('SESSION#*')].sort(),
       'dynamodb:DeleteItem': [table('SESSION#*')],
       'dynamodb:UpdateItem': [rate],
       'secretsmanager:GetSecretValue': keysAndAppliances,
     }),
-    'links-revoke': base({
-      'dynamodb:GetItem': [table('LINKID#*')],
-      'dynamodb:UpdateItem': [table('LINK#*'), rate].sort(),
+    'links-list': base({
+      'dynamodb:Query': ['table/index/gsi1'],
+      'dynamodb:UpdateItem': [rate],
       'secretsmanager:GetSecretValue': keys,
     }),
+    // Revoking a link that opened a Password Safe access request checks it in: appliance session and secret.
+    'links-revoke': base({
+      'dynamodb:GetItem': [table('APPLIANCE#*', 'LINK#*', 'LINKID#*'), table('SESSION#*')].sort(),
+      'dynamodb:PutItem': [table('SESSION#*')],
+      'dynamodb:DeleteItem': [table('SESSION#*')],
+      'dynamodb:Query': ['table/index/gsi1'],
+      'dynamodb:UpdateItem': [table('LINK#*'), rate].sort(),
+      'secretsmanager:GetSecretValue': keysAndAppliances,
+    }),
     launch: base({
-      'dynamodb:GetItem': [table('APPLIANCE#*', 'INV#*'), table('SESSION#*')].sort(),
+      'dynamodb:GetItem': [table('APPLIANCE#*', 'CLIENT#*', 'INV#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('AUDIT'), table('SESSION#*')].sort(),
       'dynamodb:DeleteItem': [table('SESSION#*')],
       'dynamodb:UpdateItem': [table('LINK#*', 'RATE#launch-failures#*')],

@@ -40,7 +40,15 @@ const FULL = {
   launchProvisionedConcurrency: 2,
 } as const;
 
-const APPLIANCE_FACING = ['login', 'devices', 'ticket', 'links-create', 'launch', 'inventory-sync'];
+const APPLIANCE_FACING = [
+  'login',
+  'devices',
+  'ticket',
+  'links-create',
+  'links-revoke',
+  'launch',
+  'inventory-sync',
+];
 
 let s: Synthesized;
 let ids: Map<string, string>;
