@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SecretStore } from './store.js';
 
 /** The broker's own key material: one secret, generated at deploy (AWS) or start (local). */

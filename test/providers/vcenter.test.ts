@@ -254,6 +254,10 @@ describe('vcenter provider, directly against the simulator', () => {
           .success,
       ).toBe(false);
       expect(vcenter.schemas.appliance.safeParse({ ...base, platform: 'MP1000' }).success).toBe(false);
+      // The CLI gives every flag as text.
+      expect(vcenter.schemas.appliance.parse({ ...base, sessionIdleMinutes: '20' }).sessionIdleMinutes).toBe(
+        20,
+      );
     });
   });
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { applianceFields } from '../schemas.js';
 
 export const VIEWER_TYPES = ['VMRC', 'WEBMKS'] as const;
@@ -29,7 +29,8 @@ export const vcenterApplianceSchema = z.strictObject({
     .describe(
       'where the VMware HTML Console SDK is hosted, as JSON {"scriptUrls": [...], "styleUrls": [...]}; without it WEBMKS is refused',
     ),
-  sessionIdleMinutes: z
+  // Coerced: the CLI passes every flag as text (`--session-idle-minutes 20`).
+  sessionIdleMinutes: z.coerce
     .number()
     .int()
     .min(1)
