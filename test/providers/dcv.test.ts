@@ -1,12 +1,14 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { DEMO_SOURCES } from '../../infra/local/demo.js';
 import { DcvClient } from '../../shared/appliances/dcv/client.js';
 import { connectionUrl, HostChooser } from '../../shared/appliances/dcv/connection-url.js';
 import { dcv } from '../../shared/appliances/dcv/index.js';
 import { type DcvAppliance, dcvApplianceSchema, VIEWER_TYPES } from '../../shared/appliances/dcv/schemas.js';
 import { ApplianceAuthError, ApplianceUnavailableError } from '../../shared/appliances/errors.js';
 import type { Device, Launch } from '../../shared/appliances/provider.js';
+import { applianceSchema } from '../../shared/appliances/providers.js';
 import { HttpsTransport } from '../../shared/appliances/transport.js';
 import { DeviceUnavailableError, InvalidInputError, NotFoundError } from '../../shared/errors.js';
 import {
@@ -365,5 +367,26 @@ describe('DCV request rules and fallback', () => {
     expect(dcv.fallbackUrl(gated, { id: 's1' }, { viewerType: 'DCV' })).toBe(
       'https://gw.example.test:443/#s1',
     );
+  });
+});
+
+describe('DCV demo source', () => {
+  it('registers a valid dcv appliance and links a READY session as DCV, labelled demo dcv link', async () => {
+    const source = DEMO_SOURCES.find((candidate) => candidate.kind === 'dcv');
+    expect(source).toBeDefined();
+    const started = await source!.start();
+    try {
+      const { credentials, ...record } = started.appliance;
+      expect(applianceSchema.safeParse(record).success).toBe(true);
+      expect(dcv.schemas.credentials.safeParse(credentials).success).toBe(true);
+      expect(started.facts.linkLabel).toBe('demo dcv link');
+      expect(started.facts.link?.viewerType).toBe('DCV');
+      const sim = await startDcvSimulator({ sessionCount: 20 });
+      sims.push(sim);
+      const ready = new Set(sim.sessions.filter((s) => s.State === 'READY').map((s) => s.Id));
+      expect(ready.has(started.facts.link!.deviceId)).toBe(true);
+    } finally {
+      await started.close();
+    }
   });
 });
