@@ -1,9 +1,8 @@
 import type { LogItem } from '@aws-lambda-powertools/logger';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 
-const SERVICE = process.env.POWERTOOLS_SERVICE_NAME ?? 'console-launch-broker';
+export const SERVICE = process.env.POWERTOOLS_SERVICE_NAME ?? 'console-launch-broker';
 const NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ConsoleLaunchBroker';
 
 /** Keys whose values are secrets wherever they appear in a log entry. */
@@ -107,6 +106,3 @@ export const metrics: Metrics = new BrokerMetrics({
     },
   },
 });
-
-/** The one tracer of the process (X-Ray; inert outside Lambda). */
-export const tracer = new Tracer({ serviceName: SERVICE });

@@ -1,23 +1,43 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
 import type { z } from 'zod';
 import { requireScope, type Scope } from '../../shared/auth/principal.js';
 import { InvalidInputError, UnauthorizedError } from '../../shared/errors.js';
-import { logger, metrics, tracer } from '../../shared/observability.js';
+import { logger, metrics } from '../../shared/observability.js';
 import { type ApiEvent, type ApiResult, principalFromContext, type RouteContext } from './events.js';
 import { HttpProblem, problemResponse, toProblem } from './problem.js';
 
 type Middleware = MiddlewareObj<ApiEvent, ApiResult, Error, RouteContext>;
 
-/** Powertools logger context, X-Ray capture and EMF metrics flush: one line per handler. */
+/** Powertools logger context, X-Ray capture (when bundled) and EMF metrics flush: one line per handler. */
 export function observability(): MiddlewareObj[] {
   return [
     injectLambdaContext(logger, { resetKeys: true }),
-    captureLambdaHandler(tracer, { captureResponse: false }),
+    // The stack's `xraySdk` prop decides at bundling time: without it esbuild defines BROKER_XRAY_SDK as "off",
+    // this test is a constant, and the X-Ray SDK is left out of the bundle (written out here, not imported,
+    // because esbuild folds only what it sees in the same file). Lambda's active tracing records every
+    // invocation either way; the SDK adds subsegments.
+    ...(process.env.BROKER_XRAY_SDK === 'off' ? [] : [lazyTracing()]),
     logMetrics(metrics),
   ] as MiddlewareObj[];
+}
+
+/**
+ * The X-Ray capture middleware, imported at the first invocation, so that a bundle without the X-Ray SDK does
+ * not reach its module at all.
+ */
+function lazyTracing(): MiddlewareObj {
+  let loaded: Promise<MiddlewareObj> | undefined;
+  const inner = () => {
+    loaded ??= import('../../shared/tracing.js').then((module) => module.tracingMiddleware());
+    return loaded;
+  };
+  return {
+    before: async (request) => (await inner()).before?.(request),
+    after: async (request) => (await inner()).after?.(request),
+    onError: async (request) => (await inner()).onError?.(request),
+  };
 }
 
 /** The single error exit: typed errors become RFC 9457 problems; anything else a bare 500, logged. */

@@ -27,8 +27,34 @@ export function functionExists(name: string): boolean {
 export const REQUIRE_SHIM =
   "import { createRequire } from 'module';const require = createRequire(import.meta.url);";
 
+/**
+ * AWS SDK credential providers the Lambda runtime never reaches: it sets AWS_ACCESS_KEY_ID and friends, so the
+ * default chain stops at `fromEnv` before it would import any of these (each is a lazy `import()` in
+ * @aws-sdk/credential-provider-node). Left out of bundles, they cost nothing; the local runtime and the CLI run
+ * from node_modules and keep them all.
+ */
+export const UNUSED_IN_LAMBDA = [
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-http',
+  '@aws-sdk/token-providers',
+  '@smithy/credential-provider-imds',
+];
+
+export interface BundleChoices {
+  /** With the AWS SDK inside the bundle (true) or left to the runtime's copy. */
+  bundleAwsSdk: boolean;
+  /** With the X-Ray SDK (Powertools Tracer): subsegments per call, at about 100 KB and its import time. */
+  xraySdk?: boolean;
+}
+
 /** esbuild options of every function (see docs/deploy.md, "Bundling"). */
-export function bundlingOptions(bundleAwsSdk: boolean): BundlingOptions {
+export function bundlingOptions(choices: boolean | BundleChoices): BundlingOptions {
+  const { bundleAwsSdk, xraySdk = false } =
+    typeof choices === 'boolean' ? { bundleAwsSdk: choices } : choices;
   return {
     format: OutputFormat.ESM,
     minify: true,
@@ -42,7 +68,9 @@ export function bundlingOptions(bundleAwsSdk: boolean): BundlingOptions {
     // still print. The size that matters, the launch bundle against its budget, is measured by `npm run bench`.
     logLevel: LogLevel.WARNING,
     // With the runtime's SDK, keep @aws-sdk/* out of the bundle (the runtime provides it).
-    ...(bundleAwsSdk ? { externalModules: [] } : { externalModules: ['@aws-sdk/*'] }),
+    externalModules: bundleAwsSdk ? UNUSED_IN_LAMBDA : ['@aws-sdk/*'],
+    // A constant for esbuild: without the X-Ray SDK, the tracing middleware's import is dead code and dropped.
+    ...(xraySdk ? {} : { define: { 'process.env.BROKER_XRAY_SDK': '"off"' } }),
   };
 }
 
@@ -51,8 +79,8 @@ export function bundlingOptions(bundleAwsSdk: boolean): BundlingOptions {
  * themselves (the bench, infra/tools/measure-bundle.ts), so their bundles are the deployed ones. The caller adds
  * entryPoints and outfile (`index.mjs` for ESM, as NodejsFunction names it).
  */
-export function esbuildOptions(bundleAwsSdk: boolean): BuildOptions {
-  const options = bundlingOptions(bundleAwsSdk);
+export function esbuildOptions(choices: boolean | BundleChoices): BuildOptions {
+  const options = bundlingOptions(choices);
   return {
     bundle: true,
     platform: 'node',
@@ -65,6 +93,7 @@ export function esbuildOptions(bundleAwsSdk: boolean): BuildOptions {
     external: options.externalModules ?? (options.bundleAwsSDK ? [] : ['@aws-sdk/*']),
     ...(options.mainFields ? { mainFields: options.mainFields } : {}),
     ...(options.banner ? { banner: { js: options.banner } } : {}),
+    ...(options.define ? { define: options.define } : {}),
     absWorkingDir: PROJECT_ROOT,
   };
 }
@@ -86,6 +115,8 @@ export interface BrokerFunctionProps {
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
   bundleAwsSdk: boolean;
+  /** Bundle the X-Ray SDK for subsegments (the stack's `xraySdk`); Lambda's active tracing is on either way. */
+  xraySdk?: boolean;
   /** Installed beside the bundle rather than bundled: packages whose files the function reads at run time. */
   nodeModules?: string[];
   vpc?: VpcPlacement;
@@ -152,7 +183,7 @@ export class BrokerFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       bundling: {
-        ...bundlingOptions(props.bundleAwsSdk),
+        ...bundlingOptions({ bundleAwsSdk: props.bundleAwsSdk, xraySdk: props.xraySdk ?? false }),
         ...(props.nodeModules ? { nodeModules: props.nodeModules } : {}),
       },
       ...(props.vpc

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { dcv } from './dcv/index.js';
 import { dsview } from './dsview/index.js';
 import { passwordSafe } from './password-safe/index.js';

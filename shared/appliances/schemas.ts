@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Appliance and client ids: lowercase, digits and dashes, 1-64 characters, as the contract fixes. */
 export const idSchema = z

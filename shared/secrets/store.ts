@@ -1,7 +1,7 @@
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
+  GetSecretValueCommand,
   PutSecretValueCommand,
   ResourceNotFoundException,
   SecretsManagerClient,
@@ -9,31 +9,52 @@ import {
 import { StoreUnavailableError } from '../errors.js';
 
 /**
- * Secrets Manager behind a read cache (Powertools Parameters), so a warm request never calls Secrets Manager.
- * Values are JSON documents; nothing here logs them.
+ * Secrets Manager behind a read cache, so a warm request never calls Secrets Manager. Values are JSON
+ * documents; nothing here logs them. (A map and one GetSecretValue: Powertools Parameters did the same at the
+ * cost of its module graph in every bundle.)
  */
 export class SecretStore {
-  private readonly provider: SecretsProvider;
+  /** Parsed values, or the read in flight, by secret id: concurrent cold reads share one call. */
+  private readonly cache = new Map<string, { value: Promise<unknown>; until: number }>();
 
   constructor(
     readonly client = new SecretsManagerClient({ maxAttempts: 3 }),
     private readonly maxAgeSeconds = 300,
-  ) {
-    this.provider = new SecretsProvider({ awsSdkV3Client: client });
-  }
+  ) {}
 
   /** The parsed JSON value of a secret, from the cache when younger than the max age; `undefined` if absent. */
   async getJson(secretId: string, options: { forceFetch?: boolean } = {}): Promise<unknown> {
+    const cached = this.cache.get(secretId);
+    if (cached && cached.until > Date.now() && !options.forceFetch) return cached.value;
+    const value = this.fetchJson(secretId);
+    const entry = { value, until: Date.now() + this.maxAgeSeconds * 1000 };
+    this.cache.set(secretId, entry);
+    // A failed read is not remembered: the next call tries again.
+    value.catch(() => {
+      if (this.cache.get(secretId) === entry) this.cache.delete(secretId);
+    });
+    return value;
+  }
+
+  private async fetchJson(secretId: string): Promise<unknown> {
+    let text: string | undefined;
     try {
-      return await this.provider.get(secretId, {
-        transform: 'json',
-        maxAge: this.maxAgeSeconds,
-        forceFetch: options.forceFetch ?? false,
-      });
+      ({ SecretString: text } = await this.client.send(new GetSecretValueCommand({ SecretId: secretId })));
     } catch (error) {
       if (hasNotFoundCause(error)) return undefined;
       throw new StoreUnavailableError('secret store unavailable while reading a secret');
     }
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      // The message names no value: the text is a secret.
+      throw new StoreUnavailableError(`secret ${secretId} is not a JSON document`);
+    }
+  }
+
+  private clearCache(): void {
+    this.cache.clear();
   }
 
   /** Creates or replaces a secret's value. */
@@ -48,7 +69,7 @@ export class SecretStore {
         await this.client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString }));
       }
     }
-    this.provider.clearCache();
+    this.clearCache();
   }
 
   /** Creates a secret only if it does not exist yet; false when another writer got there first. */
@@ -62,7 +83,7 @@ export class SecretStore {
       if (error instanceof Error && error.name === 'ResourceExistsException') return false;
       throw error;
     } finally {
-      this.provider.clearCache();
+      this.clearCache();
     }
   }
 
@@ -75,7 +96,7 @@ export class SecretStore {
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
-    this.provider.clearCache();
+    this.clearCache();
   }
 }
 

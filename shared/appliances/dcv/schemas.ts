@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { applianceFields } from '../schemas.js';
 
 export const VIEWER_TYPES = ['DCV', 'DCV_NATIVE'] as const;

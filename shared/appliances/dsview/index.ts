@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ApplianceProvider, ProviderClient, ProviderSession } from '../provider.js';
 import { passwordCredentialsSchema } from '../schemas.js';
 import { DsviewClient, type DsviewSession } from './client.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { applianceFields } from '../schemas.js';
 
 /** `POST /api/v1/userSessions` → 201. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { applianceFields } from '../schemas.js';
 
 /** Longest release the API accepts: one year of minutes [B5]. */
