@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The table the local runtime and the CLI's `--local` use when no name is given. */
 export const DEFAULT_TABLE_NAME = 'console-launch-broker';
