@@ -600,6 +600,32 @@ describe('links', () => {
     expect((await t.call('HEAD', path)).status).toBe(404);
   });
 
+  it("lists live links without their URLs and revokes a client's links with --client", async () => {
+    const made = JSON.parse((await cli(linkArgs(kvm(), '--confirm', '--json'))).stdout);
+    expect(made.confirm).toBe(true);
+    const listed = await cli(['links', 'list', '--client', 'operator-cli']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^ID +CLIENT +APPLIANCE +DEVICE +VIEWER +USES +EXPIRES +FLAGS$/m);
+    expect(listed.stdout).toMatch(
+      new RegExp(`^${made.id} +operator-cli +lab +rack12-web01 KVM +KVM +0 +\\S+ +confirm$`, 'm'),
+    );
+    expect(listed.stdout).not.toContain('/launch/');
+    const json = JSON.parse((await cli(['links', 'list', '--appliance', 'lab', '--json'])).stdout);
+    expect(json.map((link: { id: string }) => link.id)).toContain(made.id);
+
+    const api = await t.call('POST', '/v1/links', {
+      key: t.keys.operator,
+      body: { applianceId: 'lab', deviceId: kvm(), viewerType: 'KVM' },
+    });
+    const path = new URL(api.json.url).pathname;
+    const revoked = await cli(['links', 'revoke', '--client', 'operator']);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toMatch(/^revoked [1-9]\d* links? of operator\n$/);
+    expect((await t.call('HEAD', path)).status).toBe(404);
+    expect((await cli(['links', 'revoke'])).code).toBe(2);
+    expect((await cli(['links', 'revoke', made.id, '--client', 'operator'])).code).toBe(2);
+  });
+
   it('rejects what a click would fail on: unknown device or appliance (1), unsupported viewer (2)', async () => {
     const device = await cli(linkArgs('no-such'));
     expect(device.code).toBe(1);
