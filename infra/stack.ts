@@ -29,8 +29,6 @@ export interface ConsoleLaunchBrokerStackProps extends StackProps {
   config: DeployConfig;
   /** The contract's routes; `routeList` from `functions/routes.ts`. */
   routes: RouteSpec[];
-  /** Whether `functions/<name>.ts` exists; tests replace it to model functions that do not exist yet. */
-  functionExists?: (name: string) => boolean;
 }
 
 /** The broker in one stack: table, secrets, functions, HTTP API, sync schedule, alarms. */
@@ -38,13 +36,12 @@ export class ConsoleLaunchBrokerStack extends Stack {
   readonly functions: Functions;
   readonly api: Api;
   readonly edge: Edge | undefined;
-  readonly schedule: Schedule | undefined;
+  readonly schedule: Schedule;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: ConsoleLaunchBrokerStackProps) {
     super(scope, id, props);
     const { config, routes } = props;
-    const exists = props.functionExists ?? functionExists;
     const removalPolicy = config.deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const allowInsecure = allowsInsecureAppliances(this);
     if (allowInsecure) {
@@ -55,23 +52,14 @@ export class ConsoleLaunchBrokerStack extends Stack {
       );
     }
 
-    // The functions: every route's, the authorizer, and the sync once its file exists.
+    // The functions: every route's, the authorizer and the scheduled sync. A route naming a function without a
+    // source file fails here, at synthesis, rather than at the first request.
     const routeFunctions = [...new Set(routes.map((route) => route.function))];
-    const missing = routeFunctions.filter((name) => !exists(name));
+    const names = [...new Set([...routeFunctions, AUTHORIZER_FUNCTION, SYNC_FUNCTION])];
+    const missing = names.filter((name) => !functionExists(name));
     if (missing.length > 0) {
       throw new Error(
-        `functions/routes.ts names functions without a source file: ${missing.map((name) => `functions/${name}.ts`).join(', ')}`,
-      );
-    }
-    if (!exists(AUTHORIZER_FUNCTION)) throw new Error(`functions/${AUTHORIZER_FUNCTION}.ts is missing`);
-    const names = [...routeFunctions, AUTHORIZER_FUNCTION];
-    const syncExists = exists(SYNC_FUNCTION);
-    if (syncExists && !names.includes(SYNC_FUNCTION)) names.push(SYNC_FUNCTION);
-    if (!syncExists) {
-      Annotations.of(this).addWarningV2(
-        'broker:inventory-sync-missing',
-        `functions/${SYNC_FUNCTION}.ts does not exist yet: no sync function and no sync schedule in this ` +
-          'synthesis. They appear automatically once the file exists.',
+        `functions without a source file: ${missing.map((name) => `functions/${name}.ts`).join(', ')}`,
       );
     }
 
@@ -147,12 +135,10 @@ export class ConsoleLaunchBrokerStack extends Stack {
     const publicBaseUrl = config.publicBaseUrl ?? this.edge?.url ?? this.api.publicBaseUrl;
     this.functions.addBrokerEnvironment('PUBLIC_BASE_URL', publicBaseUrl);
 
-    this.schedule = syncExists
-      ? new Schedule(this, 'Schedule', {
-          target: this.functions.get(SYNC_FUNCTION).fn,
-          expression: config.syncSchedule,
-        })
-      : undefined;
+    this.schedule = new Schedule(this, 'Schedule', {
+      target: this.functions.get(SYNC_FUNCTION).fn,
+      expression: config.syncSchedule,
+    });
 
     this.observability = new Observability(this, 'Observability', {
       stage: this.api.stage,
@@ -160,8 +146,8 @@ export class ConsoleLaunchBrokerStack extends Stack {
       applianceFacing: this.functions.all
         .filter(([name]) => name !== SYNC_FUNCTION && this.functions.profiles.get(name)?.applianceFacing)
         .map(([name, fn]) => [name, fn.fn]),
-      sync: syncExists ? this.functions.get(SYNC_FUNCTION).fn : undefined,
-      syncDeadLetterQueue: this.schedule?.deadLetterQueue,
+      sync: this.functions.get(SYNC_FUNCTION).fn,
+      syncDeadLetterQueue: this.schedule.deadLetterQueue,
       all: this.functions.all.map(([name, fn]) => [name, fn.fn]),
       alarmEmail: config.alarmEmail,
       alarmTopicArn: config.alarmTopicArn,
