@@ -91,6 +91,7 @@ export const warmThroughput: BenchCase = {
         unit: 'ms',
         measured: brokerCpu / clicks,
         baseline: directCpu / clicks,
+        goal: { text: '≤3 ms', met: ({ measured }) => measured <= 3 },
       }),
       pairedRow(ctx, 5, {
         id: 'warm-latency-under-load',
