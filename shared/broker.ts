@@ -16,7 +16,7 @@ import { LinkService } from './links/link-service.js';
 import { logger, metrics } from './observability.js';
 import { CursorCodec } from './pagination/cursor.js';
 import { ApplianceRegistry } from './registry/appliances.js';
-import { type BrokerKeys, loadBrokerKeys } from './secrets/broker-keys.js';
+import { type BrokerKeys, loadBrokerKeys, sessionKeyring } from './secrets/broker-keys.js';
 import { SecretStore } from './secrets/store.js';
 import { SessionManager } from './sessions/manager.js';
 import { SessionStore } from './sessions/store.js';
@@ -89,7 +89,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
   }
   const sessions = new SessionManager({
     login: (appliance) => gateway.login(appliance as Parameters<ApplianceGateway['login']>[0]),
-    store: new SessionStore(table, async () => keys.sessionKey, clock),
+    store: new SessionStore(table, sessionKeyring(secrets, settings.KEYS_SECRET_ID), clock),
     clock,
     refreshMarginMs: settings.SESSION_REFRESH_MARGIN_SECONDS * 1000,
     authFailureHoldMs: settings.LOGIN_FAILURE_HOLD_SECONDS * 1000,
@@ -107,7 +107,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     cacheMs: settings.DEVICE_CACHE_SECONDS * 1000,
     inventory: inventoryStore,
   });
-  const cursors = new CursorCodec(keys.apiKeyPepper);
+  const cursors = new CursorCodec(keys.cursorKey);
   const audit = new AuditLog({
     table,
     clock,

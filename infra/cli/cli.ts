@@ -15,6 +15,7 @@ import {
 import { configCommands } from './check-config.js';
 import { clientCommands } from './clients.js';
 import type { CliCommand, CliContext } from './command.js';
+import { keyCommands } from './keys.js';
 import { linkCommands } from './links.js';
 import { localCommands } from './local.js';
 import { kindFieldFlags } from './provider-flags.js';
@@ -30,6 +31,7 @@ const COMMANDS: CliCommand[] = [
   ...clientCommands,
   ...linkCommands,
   ...syncCommands,
+  ...keyCommands,
   ...localCommands,
   ...configCommands,
 ];
@@ -42,6 +44,7 @@ const GROUPS: Record<string, string> = {
   sync: 'run an inventory sync now and print what changed per appliance',
   local: 'run the local engines the CLI and `npm start` can share',
   config: 'check a configuration file (BROKER_CONFIG) before starting with it',
+  keys: 'rotate the session and cursor keys, retire old session keys (ids shown, never keys)',
 };
 
 /**

@@ -9,11 +9,12 @@ import { generateBrokerKeys, loadBrokerKeys } from '../../shared/secrets/broker-
 import type { SecretStore } from '../../shared/secrets/store.js';
 
 /**
- * The custom resource that fills the broker keys secret with `{sessionKey, apiKeyPepper}` (two random 32-byte
- * keys, base64) at deploy time. Secrets Manager's generator cannot produce that document, and a value written by
+ * The custom resource that fills the broker keys secret with `{sessionKey, apiKeyPepper, cursorKey}` (random
+ * 32-byte keys, base64) at deploy time. Secrets Manager's generator cannot produce that document, and a value written by
  * CloudFormation would sit in the template; this function writes it straight into Secrets Manager and returns
  * nothing. It only ever writes a secret that does not hold valid keys yet, so an update, a replacement of the
- * custom resource or a re-run never rotates keys under existing API keys and sessions.
+ * custom resource or a re-run never rotates keys under existing API keys and sessions (a document from before
+ * `cursorKey` is valid and kept; `keys rotate` is how keys change, docs/deploy.md "Rotating keys").
  */
 export interface KeysInitProperties {
   SecretId: string;

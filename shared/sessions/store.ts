@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { ApplianceBase, ProviderSession } from '../appliances/provider.js';
 import { providerOf } from '../appliances/providers.js';
 import type { Clock } from '../clock.js';
-import { seal, unseal } from '../crypto/index.js';
+import { type Keyring, sealWith, UnknownSealingKeyError, unsealWith } from '../crypto/index.js';
 import { isConditionFailed, storeCall, type Table } from '../store/dynamo.js';
 
 const sessionKey = (applianceId: string) => ({ pk: `SESSION#${applianceId}`, sk: 'SESSION' });
@@ -18,16 +18,24 @@ export interface LoginFailure {
 
 export type LeaseOutcome = { acquired: true } | { acquired: false; failure?: LoginFailure };
 
+/** The session keyring; `refresh` asks for the newest one (a value names a key this process has not seen). */
+export type SessionKeys = (options?: { refresh?: boolean }) => Promise<Keyring>;
+
 /**
  * Appliance sessions shared by every broker process, in DynamoDB. The provider's session state (a JWT, a
- * session id, an access token, a cookie) is sealed with AES-256-GCM bound to the appliance id and kind, and
- * re-parsed with the kind's state schema on read; the item's TTL lets DynamoDB delete it eventually, and
- * expiry is checked on read because TTL deletion runs late.
+ * session id, an access token, a cookie) is sealed with AES-256-GCM bound to the appliance id and kind, the
+ * session id and its expiry, and re-parsed with the kind's state schema on read; the item's TTL lets DynamoDB
+ * delete it eventually, and expiry is checked on read because TTL deletion runs late.
+ *
+ * The sealed value names its key. After a key rotation, an item sealed with the previous key still opens (no
+ * login), and the next write of that appliance's session (a login or a refresh) seals with the current key; a
+ * value naming a key this process does not hold yet makes it re-read the keys secret once, so processes on
+ * the old and the new key never log each other out.
  */
 export class SessionStore {
   constructor(
     private readonly table: Table,
-    private readonly key: () => Promise<Buffer>,
+    private readonly keys: SessionKeys,
     private readonly clock: Clock,
     /** The state schema of a kind: the providers' by default (tests bring an in-memory provider of their own). */
     private readonly stateSchemaOf: (kind: string) => z.ZodType = (kind) => providerOf(kind).schemas.state,
@@ -44,7 +52,8 @@ export class SessionStore {
     // Items written before kinds (`jwtSealed`) or for another kind of the same id cost one login, no migration.
     if (Item.kind !== appliance.kind || typeof Item.stateSealed !== 'string') return undefined;
     try {
-      const json = unseal(await this.key(), Item.stateSealed, boundTo(appliance));
+      const context = boundTo(appliance, String(Item.sessionId), Item.expiresAt, Item.stateSealed);
+      const json = await this.unseal(Item.stateSealed, context);
       const state = this.stateSchemaOf(appliance.kind).safeParse(JSON.parse(json));
       if (!state.success) return undefined;
       return {
@@ -61,7 +70,11 @@ export class SessionStore {
 
   /** Stores a freshly opened session. */
   async write(appliance: ApplianceBase, session: ProviderSession): Promise<void> {
-    const stateSealed = seal(await this.key(), JSON.stringify(session.state), boundTo(appliance));
+    const stateSealed = sealWith(
+      await this.keys(),
+      JSON.stringify(session.state),
+      boundTo(appliance, session.id, session.expiresAt),
+    );
     await storeCall('store an appliance session', () =>
       this.table.doc.send(
         new PutCommand({
@@ -78,6 +91,16 @@ export class SessionStore {
         }),
       ),
     );
+  }
+
+  /** Opens a sealed state with the keyring, re-reading the keys once if it names a key not seen yet. */
+  private async unseal(sealed: string, context: string): Promise<string> {
+    try {
+      return unsealWith(await this.keys(), sealed, context).plaintext;
+    } catch (error) {
+      if (!(error instanceof UnknownSealingKeyError)) throw error;
+      return unsealWith(await this.keys({ refresh: true }), sealed, context).plaintext;
+    }
   }
 
   /** Deletes the stored session only if it is still the one that failed, so a newer one survives. */
@@ -172,5 +195,11 @@ export class SessionStore {
   }
 }
 
-/** The sealed state's additional data: an item copied to another appliance or kind does not unseal. */
-const boundTo = (appliance: ApplianceBase) => `${appliance.id}#${appliance.kind}`;
+/**
+ * The sealed state's additional data: an item copied to another appliance or kind, or with its session id or
+ * expiry edited, does not unseal. Values sealed before key ids (`v1.`) were bound to the appliance and kind only.
+ */
+function boundTo(appliance: ApplianceBase, sessionId: string, expiresAt: number, sealed?: string): string {
+  const base = `${appliance.id}#${appliance.kind}`;
+  return sealed?.startsWith('v1.') ? base : `${base}#${sessionId}#${expiresAt}`;
+}

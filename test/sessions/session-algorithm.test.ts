@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ApplianceAuthError } from '../../shared/appliances/errors.js';
 import { HttpsTransport } from '../../shared/appliances/transport.js';
+import { sealingKey } from '../../shared/crypto/index.js';
 import { SessionManager } from '../../shared/sessions/manager.js';
 import { SessionStore } from '../../shared/sessions/store.js';
 import { createTable, type Table } from '../../shared/store/dynamo.js';
@@ -31,7 +32,7 @@ function setup(processes: number) {
         login: () => client.login({ token: 't' }),
         store: new SessionStore(
           table,
-          async () => key,
+          async () => ({ current: sealingKey(key), previous: [] }),
           Date.now,
           () => source.provider.schemas.state,
         ),

@@ -5,6 +5,7 @@ import { ensureKeys } from '../../infra/local/runtime.js';
 import type { Appliance } from '../../shared/appliances/providers.js';
 import { type Broker, createBroker } from '../../shared/broker.js';
 import { readSettings } from '../../shared/config/settings.js';
+import { sealingKey } from '../../shared/crypto/index.js';
 import { type SessionEvent, SessionManager } from '../../shared/sessions/manager.js';
 import { SessionStore } from '../../shared/sessions/store.js';
 import { type DsviewSimulator, startDsviewSimulator } from '../../simulators/dsview/simulator.js';
@@ -179,7 +180,11 @@ describe('storing a fresh login', () => {
     const events: SessionEvent[] = [];
     const sessions = new SessionManager({
       login: (target) => broker.gateway.login(target as Appliance),
-      store: new UnwritableStore(broker.table, async () => randomBytes(32), clock),
+      store: new UnwritableStore(
+        broker.table,
+        async () => ({ current: sealingKey(randomBytes(32)), previous: [] }),
+        clock,
+      ),
       clock,
       refreshMarginMs: 60_000,
       onEvent: (event) => events.push(event),
