@@ -7,7 +7,7 @@ import {
 } from '../appliances/errors.js';
 import type { ApplianceBase, ProviderSession } from '../appliances/provider.js';
 import { type Clock, jitter, letQueuedRequestsLeave, sleep } from '../clock.js';
-import type { LoginFailure, SessionStore } from './store.js';
+import type { LeaseOutcome, LoginFailure, SessionStore } from './store.js';
 
 export interface SessionManagerOptions {
   /** How to open a new session on an appliance (the gateway: stored credentials, the kind's client). */
@@ -165,16 +165,27 @@ export class SessionManager {
         ? session.id !== replacing.id && session.expiresAt - clock() > this.options.refreshMarginMs
         : true);
 
-    const stored = await store.read(appliance);
-    if (usable(stored)) return this.remember(applianceId, stored);
+    // The read and the first lease attempt go out together: a cold click pays one store round trip before the
+    // login's re-read instead of two. A lease taken beside a usable session is handed back at once.
+    const [stored, first] = await Promise.all([
+      store.read(appliance),
+      store.tryLease(applianceId, this.owner, this.leaseMs),
+    ]);
+    if (usable(stored)) {
+      // Released beside the first call with the session (see `storing`), not before it.
+      if (first.acquired) this.alongside(applianceId, store.releaseLease(applianceId, this.owner));
+      return this.remember(applianceId, stored);
+    }
 
     const deadline = Date.now() + this.waitMs;
     let delay = 25;
+    let lease: LeaseOutcome | undefined = first;
     for (;;) {
-      const lease = await store.tryLease(applianceId, this.owner, this.leaseMs);
+      lease ??= await store.tryLease(applianceId, this.owner, this.leaseMs);
       if (lease.acquired) return this.loginHoldingLease(appliance, usable);
       if (lease.failure) throw failureToError(applianceId, lease.failure);
       if (replacing && replacing.expiresAt > clock()) return replacing;
+      lease = undefined;
       await sleep(jitter(delay));
       delay = Math.min(delay * 2, 400);
       const winner = await store.read(appliance);
@@ -227,6 +238,17 @@ export class SessionManager {
         if (this.storing.get(applianceId) === storing) this.storing.delete(applianceId);
       });
     this.storing.set(applianceId, storing);
+  }
+
+  /** Store work the next call with this appliance's session overlaps and awaits (failures are not the call's). */
+  private alongside(applianceId: string, work: Promise<unknown>): void {
+    const previous = this.storing.get(applianceId);
+    const done: Promise<void> = Promise.all([previous, work.catch(() => undefined)])
+      .then(() => undefined)
+      .finally(() => {
+        if (this.storing.get(applianceId) === done) this.storing.delete(applianceId);
+      });
+    this.storing.set(applianceId, done);
   }
 
   private holdFor(error: unknown): number {
