@@ -40,7 +40,7 @@ const GROUPS: Record<string, string> = {
   appliances:
     'register, list, test and remove console sources of every kind (credentials go to Secrets Manager)',
   clients: 'create, list and revoke API clients (keys are stored only as hashes)',
-  links: 'create and revoke one-click launch links',
+  links: 'create, list and revoke one-click launch links',
   sync: 'run an inventory sync now and print what changed per appliance',
   local: 'run the local engines the CLI and `npm start` can share',
   config: 'check a configuration file (BROKER_CONFIG) before starting with it',
