@@ -87,7 +87,7 @@ export class VcenterClient {
     return this.http.parse('listDevices', answer.text, vmListSchema);
   }
 
-  /** `GET /api/vcenter/folder?type=VIRTUAL_MACHINE`: every VM folder's id (capped like the VM list). */
+  /** `GET /api/vcenter/folder?type=VIRTUAL_MACHINE`: the VM folders' ids (vCenter answers at most 1000). */
   async listVmFolders(sessionId: string): Promise<string[] | typeof TOO_MANY> {
     const answer = await this.get('listFolders', '/api/vcenter/folder?type=VIRTUAL_MACHINE', sessionId);
     if (errorType(answer) === 'UNABLE_TO_ALLOCATE_RESOURCE') return TOO_MANY;
