@@ -97,6 +97,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
       event.type.endsWith('failed')
         ? logger.warn(`appliance session ${event.type}`, { ...event })
         : logger.info(`appliance session ${event.type}`, { ...event }),
+    onReplaced: (appliance, old) => void gateway.signOut(appliance.id, old),
   });
   gateway.attach(sessions);
   const inventoryStore = new InventoryStore(table);
@@ -171,7 +172,10 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     audit,
     cursors,
     limits: new RateLimiter({ table, clock, windowMs: 60_000, warn: warnWithError }),
-    close: () => gateway.closeAll(),
+    close: async () => {
+      await sessions.signOutAll((applianceId, session) => gateway.signOut(applianceId, session));
+      await gateway.closeAll();
+    },
   };
 }
 

@@ -92,6 +92,14 @@ export class ApplianceGateway {
     };
   }
 
+  /** Ends a session at its source where the kind has a sign-out; false when it has none (best effort). */
+  async signOut(applianceId: string, session: ProviderSession): Promise<boolean> {
+    const client = this.clients.get(applianceId)?.client;
+    if (!client?.logout) return false;
+    await client.logout(session).catch(() => undefined);
+    return true;
+  }
+
   /** Closes every pool (tests and the local runtime's shutdown). */
   async closeAll(): Promise<void> {
     const all = [...this.clients.values()];

@@ -25,6 +25,11 @@ export interface SessionManagerOptions {
   /** How long an unreachable appliance blocks further logins, across processes. */
   failureHoldMs?: number;
   onEvent?: (event: SessionEvent) => void;
+  /**
+   * Told when a refresh replaced a session that still works, so a source with a sign-out can end it (a Password
+   * Safe cookie session counts against the user's limit until it closes).
+   */
+  onReplaced?: (appliance: ApplianceBase, old: ProviderSession) => void;
 }
 
 export type SessionEvent =
@@ -145,9 +150,32 @@ export class SessionManager {
   private refreshInBackground(appliance: ApplianceBase, current: ProviderSession): void {
     const applianceId = appliance.id;
     if (this.inflight.has(applianceId)) return;
-    this.singleFlight(applianceId, () => this.acquire(appliance, current)).catch((error: unknown) => {
-      this.options.onEvent?.({ type: 'refresh-failed', applianceId, reason: describe(error) });
-    });
+    this.singleFlight(applianceId, () => this.acquire(appliance, current)).then(
+      (fresh) => {
+        if (fresh.id !== current.id) this.options.onReplaced?.(appliance, current);
+      },
+      (error: unknown) => {
+        this.options.onEvent?.({ type: 'refresh-failed', applianceId, reason: describe(error) });
+      },
+    );
+  }
+
+  /**
+   * A clean shutdown: ends every session this process holds where the source has a sign-out, and drops it from
+   * the shared store so no other process tries a session that is gone. Sources without one keep theirs.
+   */
+  async signOutAll(
+    signOut: (applianceId: string, session: ProviderSession) => Promise<boolean>,
+  ): Promise<void> {
+    const held = [...this.memory.entries()];
+    this.memory.clear();
+    await Promise.all(
+      held.map(async ([applianceId, session]) => {
+        if (await signOut(applianceId, session).catch(() => false)) {
+          await this.options.store.deleteIf(applianceId, session.id).catch(() => undefined);
+        }
+      }),
+    );
   }
 
   /** Memory miss: read the shared store, else win the lease and log in, else wait for the winner. */

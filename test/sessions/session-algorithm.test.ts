@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApplianceAuthError } from '../../shared/appliances/errors.js';
 import { HttpsTransport } from '../../shared/appliances/transport.js';
 import { sealingKey } from '../../shared/crypto/index.js';
@@ -39,6 +39,7 @@ function setup(processes: number) {
         clock: Date.now,
         refreshMarginMs: 60_000,
         authFailureHoldMs: 30_000,
+        onReplaced: (_appliance, old) => void client.logout?.(old as never),
       }),
   );
   const launch = (manager: SessionManager) =>
@@ -50,7 +51,11 @@ function setup(processes: number) {
         { clientId: 'c' },
       ),
     );
-  return { source, appliance, managers, launch };
+  const signOut = async (_id: string, session: unknown) => {
+    await client.logout?.(session as never);
+    return true;
+  };
+  return { source, appliance, managers, launch, signOut };
 }
 
 describe('the session algorithm on an in-memory source', () => {
@@ -84,5 +89,22 @@ describe('the session algorithm on an in-memory source', () => {
     source.refuseLogins(false);
     await expect(launch(managers[1]!)).rejects.toBeInstanceOf(ApplianceAuthError);
     expect(source.counters.logins).toBe(0);
+  });
+
+  it('a refresh that replaces a working session signs the old one out; a clean shutdown signs out what it holds', async () => {
+    const { source, managers, launch, signOut } = setup(2);
+    source.sessionTtlMs = 30_000; // inside the 60 s refresh margin: every use starts a renewal
+    await launch(managers[0]!);
+    await launch(managers[0]!);
+    await vi.waitFor(() => expect(source.counters.signOuts).toBe(1));
+    expect(source.counters.logins).toBe(2);
+    source.sessionTtlMs = 3_600_000;
+    await managers[1]!.signOutAll(signOut);
+    await managers[0]!.signOutAll(signOut);
+    expect(source.counters.signOuts).toBeGreaterThanOrEqual(2);
+    // The shared store no longer offers the signed-out session: the next caller logs in afresh.
+    const logins = source.counters.logins;
+    await launch(managers[1]!);
+    expect(source.counters.logins).toBe(logins + 1);
   });
 });

@@ -11,7 +11,7 @@ import { applianceFields } from '../../shared/appliances/schemas.js';
  */
 export interface FakeSource {
   readonly provider: ApplianceProvider<FakeAppliance, FakeCredentials, FakeState>;
-  readonly counters: { logins: number; launches: number };
+  readonly counters: { logins: number; launches: number; signOuts: number };
   /** The source forgets every session (a restart): the next call with an old one is refused. */
   forgetAllSessions(): void;
   refuseLogins(on: boolean): void;
@@ -35,7 +35,7 @@ export function fakeSource(clock: () => number = Date.now): FakeSource {
   const live = new Set<string>();
   let refusing = false;
   const source: FakeSource = {
-    counters: { logins: 0, launches: 0 },
+    counters: { logins: 0, launches: 0, signOuts: 0 },
     loginDelayMs: 0,
     sessionTtlMs: 60 * 60_000,
     forgetAllSessions: () => live.clear(),
@@ -76,6 +76,9 @@ export function fakeSource(clock: () => number = Date.now): FakeSource {
             source.counters.launches++;
             const location = `https://fake.example/console?device=${encodeURIComponent(device.id)}`;
             return { kind: 'redirect', location, expiresAt: clock() + 20_000, api: { launchUrl: location } };
+          },
+          async logout(session) {
+            if (live.delete(session.state.secret)) source.counters.signOuts++;
           },
           close: async () => undefined,
         };
