@@ -14,11 +14,12 @@ type Middleware = MiddlewareObj<ApiEvent, ApiResult, Error, RouteContext>;
 export function observability(): MiddlewareObj[] {
   return [
     injectLambdaContext(logger, { resetKeys: true }),
-    // The stack's `xraySdk` prop decides at bundling time: without it esbuild defines BROKER_XRAY_SDK as "off",
-    // this test is a constant, and the X-Ray SDK is left out of the bundle (written out here, not imported,
-    // because esbuild folds only what it sees in the same file). Lambda's active tracing records every
-    // invocation either way; the SDK adds subsegments.
-    ...(process.env.BROKER_XRAY_SDK === 'off' ? [] : [lazyTracing()]),
+    // The stack's `xraySdk` prop decides at bundling time: esbuild defines BROKER_XRAY_SDK as "on" or "off", this
+    // test is a constant, and without the SDK its import is dead code, left out of the bundle (written out here,
+    // not imported, because esbuild folds only what it sees in the same file). Unbundled (npm start, tests) it is
+    // off: the X-Ray SDK's async hooks cost CPU on every promise and outside Lambda it records nothing. Lambda's
+    // active tracing records every invocation either way; the SDK adds subsegments.
+    ...(process.env.BROKER_XRAY_SDK === 'on' ? [lazyTracing()] : []),
     logMetrics(metrics),
   ] as MiddlewareObj[];
 }

@@ -78,7 +78,7 @@ export function bundlingOptions(choices: boolean | BundleChoices): BundlingOptio
     // With the runtime's SDK, keep @aws-sdk/* out of the bundle (the runtime provides it).
     externalModules: bundleAwsSdk ? UNUSED_IN_LAMBDA : ['@aws-sdk/*'],
     // A constant for esbuild: without the X-Ray SDK, the tracing middleware's import is dead code and dropped.
-    ...(xraySdk ? {} : { define: { 'process.env.BROKER_XRAY_SDK': '"off"' } }),
+    define: { 'process.env.BROKER_XRAY_SDK': xraySdk ? '"on"' : '"off"' },
   };
 }
 
