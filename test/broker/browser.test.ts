@@ -1,60 +1,31 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newLink, startTestBroker, type TestBroker } from '../support/broker.js';
+import { type Chromium, chromiumAvailable, launchChromium } from '../support/browser.js';
 
 /**
  * A real browser follows an e-mailed launch link: Debian's Chromium (Playwright's own browser download does
  * not work here) opens `/launch/<token>`, follows the 302 to the simulator's viewer page and screenshots it.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
 const SCREENSHOT = 'test-results/browser-launch.png';
 
-if (!available) {
-  console.warn(
-    `browser test skipped: ${CHROMIUM} does not exist (apt-get install -y --no-install-recommends chromium)`,
-  );
-}
-
 let t: TestBroker | undefined;
-let context: BrowserContext | undefined;
-let profile: string | undefined;
+let browser: Chromium | undefined;
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   t = await startTestBroker();
-  profile = await mkdtemp(join(tmpdir(), 'clb-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    // The simulator's self-signed certificate: accepted for this test only.
-    ignoreHTTPSErrors: true,
-    timeout: 20_000,
-  });
+  browser = await launchChromium({ acceptSelfSigned: true });
 });
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await t?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 describe('a real browser', () => {
-  it.skipIf(!available)(
+  it.skipIf(!chromiumAvailable)(
     'follows an e-mailed link through the 302 to the viewer page and takes a screenshot',
     async () => {
       const broker = t!;
@@ -62,7 +33,7 @@ describe('a real browser', () => {
       if (!device) throw new Error('the simulator has no rack12-web01 KVM');
       const { url: linkUrl } = await newLink(broker, { deviceId: device.id, singleUse: true });
 
-      const page = await context!.newPage();
+      const page = await browser!.context.newPage();
       const redirects: number[] = [];
       page.on('response', (response) => {
         if (response.url() === linkUrl) redirects.push(response.status());

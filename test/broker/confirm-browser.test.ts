@@ -1,10 +1,6 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CallResult, newLink, startTestBroker, type TestBroker } from '../support/broker.js';
+import { type Chromium, chromiumAvailable, launchChromium } from '../support/browser.js';
 
 /**
  * Scanner-proof links (review M1): a confirm link answers GET and HEAD without using anything up, and only the
@@ -12,12 +8,8 @@ import { type CallResult, newLink, startTestBroker, type TestBroker } from '../s
  * LINK_CONFIRM_DEFAULT=single-use, so single-use links confirm unless created with `confirm: false`.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-
 let t: TestBroker;
-let context: BrowserContext | undefined;
-let profile: string | undefined;
+let browser: Chromium | undefined;
 
 const fieldOf = (page: CallResult) => /name="confirmation" value="([^"]+)"/.exec(page.text)?.[1];
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
@@ -28,27 +20,13 @@ const post = (path: string, body: string, headers: Record<string, string> = {}) 
 
 beforeAll(async () => {
   t = await startTestBroker({ env: { LINK_CONFIRM_DEFAULT: 'single-use' } });
-  if (!available) return;
-  profile = await mkdtemp(join(tmpdir(), 'clb-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-    ignoreHTTPSErrors: true,
-    timeout: 20_000,
-  });
+  if (!chromiumAvailable) return;
+  browser = await launchChromium({ acceptSelfSigned: true });
 });
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await t?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 describe('a confirm link', () => {
@@ -113,27 +91,30 @@ describe('a confirm link', () => {
     expect((await t.call('GET', optedOut.path)).status).toBe(302);
   });
 
-  it.skipIf(!available)('in Chromium: the page, then its button, lands on the viewer once', async () => {
-    const link = await newLink(t, { confirm: true, singleUse: true });
-    const page = await context!.newPage();
-    const first = await page.goto(link.url, { waitUntil: 'load', timeout: 15_000 });
-    expect(first?.status()).toBe(200);
-    await expect.poll(() => page.locator('h1').textContent()).toBe('Open console');
-    expect(t.sim.counters.launches).toBe(0);
-    const statuses: number[] = [];
-    page.on('response', (response) => {
-      if (response.url() === link.url) statuses.push(response.status());
-    });
-    await Promise.all([
-      page.waitForURL((url) => url.href.startsWith(`${t.sim.url}/api/v1/launchUI/`), { timeout: 15_000 }),
-      page.getByRole('button', { name: 'Open console' }).click(),
-    ]);
-    expect(statuses).toEqual([303]);
-    expect(await page.title()).toBe('DSView Viewer');
-    expect(t.sim.counters.launches).toBe(1);
-    // Back on the link: used up.
-    const again = await page.goto(link.url, { waitUntil: 'load', timeout: 15_000 });
-    expect(again?.status()).toBe(410);
-    await page.close();
-  });
+  it.skipIf(!chromiumAvailable)(
+    'in Chromium: the page, then its button, lands on the viewer once',
+    async () => {
+      const link = await newLink(t, { confirm: true, singleUse: true });
+      const page = await browser!.context.newPage();
+      const first = await page.goto(link.url, { waitUntil: 'load', timeout: 15_000 });
+      expect(first?.status()).toBe(200);
+      await expect.poll(() => page.locator('h1').textContent()).toBe('Open console');
+      expect(t.sim.counters.launches).toBe(0);
+      const statuses: number[] = [];
+      page.on('response', (response) => {
+        if (response.url() === link.url) statuses.push(response.status());
+      });
+      await Promise.all([
+        page.waitForURL((url) => url.href.startsWith(`${t.sim.url}/api/v1/launchUI/`), { timeout: 15_000 }),
+        page.getByRole('button', { name: 'Open console' }).click(),
+      ]);
+      expect(statuses).toEqual([303]);
+      expect(await page.title()).toBe('DSView Viewer');
+      expect(t.sim.counters.launches).toBe(1);
+      // Back on the link: used up.
+      const again = await page.goto(link.url, { waitUntil: 'load', timeout: 15_000 });
+      expect(again?.status()).toBe(410);
+      await page.close();
+    },
+  );
 });

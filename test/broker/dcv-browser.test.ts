@@ -1,27 +1,19 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DcvSimulator, startDcvSimulator } from '../../simulators/dcv/simulator.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
+import { type Chromium, chromiumAvailable, launchChromium } from '../support/browser.js';
 
 /**
  * A real browser follows a DCV link: Debian's Chromium opens `/launch/<token>`, follows the 302 to the
  * simulated DCV server's web client with the connection token, and the page names the session it opened.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-
 let t: TestBroker | undefined;
 let sim: DcvSimulator | undefined;
-let context: BrowserContext | undefined;
-let profile: string | undefined;
+let browser: Chromium | undefined;
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   sim = await startDcvSimulator({ sessionCount: 5 });
   t = await startTestBroker({
     extraAppliances: [
@@ -35,34 +27,16 @@ beforeAll(async () => {
       },
     ],
   });
-  profile = await mkdtemp(join(tmpdir(), 'clb-chromium-dcv-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    // The simulator's self-signed certificate: accepted for this test only.
-    ignoreHTTPSErrors: true,
-    timeout: 20_000,
-  });
+  browser = await launchChromium({ acceptSelfSigned: true, profilePrefix: 'clb-chromium-dcv-' });
 }, 60_000);
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await t?.close();
   await sim?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 describe('a real browser and a DCV link', () => {
-  it.skipIf(!available)(
+  it.skipIf(!chromiumAvailable)(
     'follows the 302 to the web client page, which redeems the token and shows the session id',
     async () => {
       const broker = t!;
@@ -74,7 +48,7 @@ describe('a real browser and a DCV link', () => {
       expect(created.status, created.text).toBe(201);
       const linkUrl: string = created.json.url;
 
-      const page = await context!.newPage();
+      const page = await browser!.context.newPage();
       const redirects: number[] = [];
       page.on('response', (response) => {
         if (response.url() === linkUrl) redirects.push(response.status());

@@ -1,14 +1,10 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docsResponse } from '../../functions/docs.js';
 import { buildOpenApiDocument } from '../../functions/lib/openapi.js';
 import { routeList } from '../../functions/routes.js';
+import { type Chromium, chromiumAvailable, launchChromium } from '../support/browser.js';
 
 /**
  * The OpenAPI document renders in a standard renderer: Chromium opens `/docs` (Swagger UI, served from
@@ -16,16 +12,12 @@ import { routeList } from '../../functions/routes.js';
  * reference. Served here by a loopback server around the same code the routes run.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-
 let server: Server | undefined;
 let base = '';
-let context: BrowserContext | undefined;
-let profile: string | undefined;
+let browser: Chromium | undefined;
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   const document = JSON.stringify(buildOpenApiDocument());
   server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -41,31 +33,18 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  profile = await mkdtemp(join(tmpdir(), 'clb-chromium-docs-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-    timeout: 20_000,
-  });
+  browser = await launchChromium({ profilePrefix: 'clb-chromium-docs-' });
 });
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 describe('GET /docs in a real browser', () => {
-  it.skipIf(!available)(
+  it.skipIf(!chromiumAvailable)(
     'renders every operation with Swagger UI and resolves the shared schemas',
     async () => {
-      const page = await context!.newPage();
+      const page = await browser!.context.newPage();
       const problems: string[] = [];
       page.on('pageerror', (error) => problems.push(error.message));
       page.on('console', (message) => {

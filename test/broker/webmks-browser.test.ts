@@ -1,23 +1,16 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCertificate } from '../../simulators/certificate.js';
 import { startVcenterSimulator, type VcenterSimulator } from '../../simulators/vcenter/simulator.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
+import { type Chromium, chromiumAvailable, launchChromium } from '../support/browser.js';
 
 /**
  * A WEBMKS link opened in Chromium: the broker's console page loads the operator's HTML Console SDK from
  * `htmlConsole.scriptUrls` under its strict CSP, and its bootstrap hands the SDK the `wss://` ticket URI. The
  * "SDK" here is a fixture served over HTTPS on loopback that records what `connect` was given.
  */
-
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
 
 /** Stands in for wmks.min.js: `WMKS.createWMKS(id, options).connect(url)` records its arguments. */
 const FIXTURE_SDK = `window.WMKS = {
@@ -32,13 +25,10 @@ const FIXTURE_SDK = `window.WMKS = {
 };
 `;
 
-if (!available) console.warn(`WEBMKS browser test skipped: ${CHROMIUM} does not exist`);
-
 let t: TestBroker | undefined;
 let sim: VcenterSimulator | undefined;
 let sdkServer: Server | undefined;
-let context: BrowserContext | undefined;
-let profile: string | undefined;
+let browser: Chromium | undefined;
 let sdkRequests = 0;
 
 async function startSdkServer(): Promise<string> {
@@ -56,7 +46,7 @@ async function startSdkServer(): Promise<string> {
 }
 
 beforeAll(async () => {
-  if (!available) return;
+  if (!chromiumAvailable) return;
   const sdkUrl = await startSdkServer();
   sim = await startVcenterSimulator();
   t = await startTestBroker({
@@ -72,32 +62,17 @@ beforeAll(async () => {
       },
     ],
   });
-  profile = await mkdtemp(join(tmpdir(), 'clb-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-    // The fixture SDK server's self-signed certificate: accepted for this test only.
-    ignoreHTTPSErrors: true,
-    timeout: 20_000,
-  });
+  browser = await launchChromium({ acceptSelfSigned: true });
 });
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await t?.close();
   await sim?.close();
   await new Promise((resolve) => (sdkServer ? sdkServer.close(resolve) : resolve(undefined)));
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 describe('a WEBMKS console page in Chromium', () => {
-  it.skipIf(!available)(
+  it.skipIf(!chromiumAvailable)(
     'loads the SDK from htmlConsole.scriptUrls and connects it to the wss:// ticket, with no CSP violation',
     async () => {
       const broker = t!;
@@ -107,7 +82,7 @@ describe('a WEBMKS console page in Chromium', () => {
       });
       expect(created.status, created.text).toBe(201);
 
-      const page = await context!.newPage();
+      const page = await browser!.context.newPage();
       const violations: string[] = [];
       page.on('console', (message) => {
         if (message.text().includes('Content Security Policy')) violations.push(message.text());
