@@ -1,10 +1,22 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { jwtVerify, SignJWT } from 'jose';
 import { certificateFingerprint256, defaultCertificate } from '../certificate.js';
+import {
+  type FaultControlBase,
+  type InjectedFault,
+  parseActions,
+  parseFaultControlBase,
+} from '../common/faults.js';
+import {
+  htmlPage as commonPage,
+  escapeHtml,
+  parseJsonObject,
+  Rejection,
+  type Reply,
+  readBody,
+} from '../common/http.js';
+import { answerControl, SimulatorServer } from '../common/server.js';
 import {
   generatedInventory,
   type SimDevice,
@@ -14,6 +26,7 @@ import {
 } from './inventory.js';
 
 export { type CertificatePair, certificateFingerprint256, generateCertificate } from '../certificate.js';
+export { isLoopbackAddress } from '../common/http.js';
 export {
   deterministicUuid,
   generatedInventory,
@@ -71,15 +84,8 @@ export interface SimulatorCounters {
 }
 
 /** The body `POST /__sim/faults` takes; `applyFaults` takes the same in-process. */
-export interface FaultControl {
-  latencyMs?: number;
-  failNext?: { count: number; status?: number; endpoint?: FaultEndpoint };
-  garbageNext?: { count: number; endpoint?: FaultEndpoint };
-  hang?: boolean;
+export interface FaultControl extends FaultControlBase<FaultEndpoint> {
   expireAllJwts?: true;
-  forgetAllSessions?: true;
-  rejectLogins?: boolean;
-  resetCounters?: true;
 }
 
 export interface DsviewSimulator {
@@ -116,20 +122,7 @@ const MOUSE_MODES: Record<string, string> = {
   '2': 'relative, no acceleration',
 };
 const LAUNCH_PATHS = new Set(['/api/v1/launchUI/', '/api/v1/launchUI']);
-const BODY_LIMIT = 64 * 1024;
-
-interface Reply {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-/** Thrown by handlers to answer early; caught once in the request loop. */
-class Rejection extends Error {
-  constructor(readonly reply: Reply) {
-    super(`HTTP ${reply.status}`);
-  }
-}
+const FAULT_ENDPOINTS: readonly FaultEndpoint[] = ['login', 'devices', 'ticket', 'any'];
 
 interface UserSession {
   id: string;
@@ -171,27 +164,13 @@ function unauthorized(message: string): Rejection {
   return new Rejection(reply);
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function htmlPage(status: number, title: string, body: string, attributes = ''): Reply {
-  const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>\n<body${attributes}>\n${body}\n</body></html>\n`;
+function htmlPage(status: number, title: string, body: string, bodyAttributes = ''): Reply {
   // The launch URL carries a ticket, so pages must neither be cached nor leak it through Referer.
-  return {
-    status,
-    headers: { 'content-type': 'text/html; charset=utf-8', 'referrer-policy': 'no-referrer' },
-    body: html,
-  };
+  return commonPage(status, title, body, { headers: { 'referrer-policy': 'no-referrer' }, bodyAttributes });
 }
 
 function redirect(location: string): Reply {
   return { status: 302, headers: { location }, body: '' };
-}
-
-/** Whether a socket's remote address is the loopback interface (the control routes answer nobody else). */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
 /** Compares dotted numeric versions (3.33.10 > 3.33.8); negative, zero or positive like a sort comparator. */
@@ -225,30 +204,8 @@ function route(method: string, pathname: string): Route {
   return { kind: 'notFound' };
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > BODY_LIMIT) throw new Rejection(apiError(413, 'request body too large'));
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readBody(req));
-  } catch (error) {
-    if (error instanceof Rejection) throw error;
-    throw new Rejection(apiError(400, 'request body is not valid JSON'));
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Rejection(apiError(400, 'request body must be a JSON object'));
-  }
-  return value as Record<string, unknown>;
+  return parseJsonObject(await readBody(req, () => apiError(413, 'request body too large')), apiError);
 }
 
 /** A body of the right status but the wrong shape, alternating non-JSON text and JSON missing fields. */
@@ -269,53 +226,17 @@ function garbageReply(endpoint: ApiEndpoint, index: number): Reply {
   return json(status, partial[endpoint]);
 }
 
-function isFaultEndpoint(value: unknown): value is FaultEndpoint {
-  return value === 'login' || value === 'devices' || value === 'ticket' || value === 'any';
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 0;
-}
-
 /** Validates a `POST /__sim/faults` body; returns the reason when it is malformed. */
 export function parseFaultControl(body: Record<string, unknown>): FaultControl | string {
-  const control: FaultControl = {};
-  const { latencyMs, failNext, garbageNext, hang, rejectLogins } = body;
-  if (latencyMs !== undefined) {
-    if (!isCount(latencyMs)) return 'latencyMs must be a non-negative integer';
-    control.latencyMs = latencyMs;
-  }
-  if (failNext !== undefined) {
-    const f = failNext as Record<string, unknown> | null;
-    if (typeof f !== 'object' || f === null || !isCount(f['count']))
-      return 'failNext.count must be an integer';
-    const status = f['status'];
-    if (status !== undefined && !(isCount(status) && status >= 100 && status <= 599))
-      return 'bad failNext.status';
-    if (f['endpoint'] !== undefined && !isFaultEndpoint(f['endpoint'])) return 'bad failNext.endpoint';
-    control.failNext = { count: f['count'] };
-    if (status !== undefined) control.failNext.status = status;
-    if (f['endpoint'] !== undefined) control.failNext.endpoint = f['endpoint'];
-  }
-  if (garbageNext !== undefined) {
-    const g = garbageNext as Record<string, unknown> | null;
-    if (typeof g !== 'object' || g === null || !isCount(g['count']))
-      return 'garbageNext.count must be an integer';
-    if (g['endpoint'] !== undefined && !isFaultEndpoint(g['endpoint'])) return 'bad garbageNext.endpoint';
-    control.garbageNext = { count: g['count'] };
-    if (g['endpoint'] !== undefined) control.garbageNext.endpoint = g['endpoint'];
-  }
-  for (const [name, value] of Object.entries({ hang, rejectLogins })) {
-    if (value !== undefined && typeof value !== 'boolean') return `${name} must be a boolean`;
-  }
-  if (typeof hang === 'boolean') control.hang = hang;
-  if (typeof rejectLogins === 'boolean') control.rejectLogins = rejectLogins;
-  for (const name of ['expireAllJwts', 'forgetAllSessions', 'resetCounters'] as const) {
-    if (body[name] === undefined) continue;
-    if (body[name] !== true) return `${name} must be true when given`;
-    control[name] = true;
-  }
-  return control;
+  const control = parseFaultControlBase(body, FAULT_ENDPOINTS);
+  if (typeof control === 'string') return control;
+  const actions = parseActions(body, ['expireAllJwts'] as const);
+  return typeof actions === 'string' ? actions : { ...control, ...actions };
+}
+
+function faultReply(fault: InjectedFault, endpoint: ApiEndpoint): Reply {
+  if (fault.kind === 'garbage') return garbageReply(endpoint, fault.index);
+  return apiError(fault.status, `simulated failure (HTTP ${fault.status})`);
 }
 
 function zeroCounters(): SimulatorCounters {
@@ -337,10 +258,8 @@ class Simulator implements DsviewSimulator {
   readonly certPem: string;
   readonly fingerprint256: string;
   readonly counters = zeroCounters();
-  port = 0;
 
-  private readonly server: Server;
-  private readonly host: string;
+  private readonly server: SimulatorServer<FaultEndpoint>;
   private readonly platform: Platform;
   private readonly firmwareVersion: string;
   private readonly jwtTtlSeconds: number;
@@ -348,21 +267,14 @@ class Simulator implements DsviewSimulator {
   private readonly maxSessions: number;
   private readonly now: () => number;
   private readonly jwtKey = new Uint8Array(randomBytes(32));
-  private readonly sockets = new Set<Socket>();
-  private readonly parked = new Set<ServerResponse>();
   private readonly sessions = new Map<string, UserSession>();
   private readonly tickets = new Map<string, Ticket>();
   private ticketPruneAt = 1024;
   private deviceList: SimDevice[] = [];
   private deviceIndex = new Map<string, SimDevice>();
-  private latencyMs: number;
-  private hanging = false;
   private rejectingLogins = false;
-  private failure = { remaining: 0, status: 500, endpoint: 'any' as FaultEndpoint };
-  private garbage = { remaining: 0, served: 0, endpoint: 'any' as FaultEndpoint };
 
   constructor(options: SimulatorOptions, cert: { keyPem: string; certPem: string }) {
-    this.host = options.host ?? '127.0.0.1';
     this.username = options.username ?? 'admin';
     this.password = options.password ?? randomBytes(18).toString('base64url');
     this.platform = options.platform ?? 'MP1000';
@@ -372,7 +284,6 @@ class Simulator implements DsviewSimulator {
     this.jwtTtlSeconds = options.jwtTtlSeconds ?? 3600;
     this.ticketTtlMs = (options.ticketTtlSeconds ?? 20) * 1000;
     this.maxSessions = options.maxSessions ?? 32;
-    this.latencyMs = options.latencyMs ?? 0;
     this.now = options.now ?? Date.now;
     this.certPem = cert.certPem;
     this.fingerprint256 = certificateFingerprint256(cert.certPem);
@@ -382,23 +293,21 @@ class Simulator implements DsviewSimulator {
           ? standardInventory()
           : generatedInventory(options.deviceCount, options.seed)),
     );
-    this.server = createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
-      void this.handle(req, res);
-    });
-    // Clients are expected to reuse connections; a short timeout would hide a client that reconnects each call.
-    this.server.keepAliveTimeout = 60_000;
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    this.server.on('secureConnection', () => {
-      this.counters.tlsConnections++;
+    this.server = new SimulatorServer({
+      ...options,
+      cert,
+      dispatch: (req, res) => this.dispatch(req, res),
+      internalError: (error) => apiError(500, `simulator error: ${String(error)}`),
+      onTlsConnection: () => this.counters.tlsConnections++,
     });
   }
 
   get url(): string {
-    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return `https://${host}:${this.port}`;
+    return this.server.url;
+  }
+
+  get port(): number {
+    return this.server.port;
   }
 
   get devices(): SimDevice[] {
@@ -418,20 +327,19 @@ class Simulator implements DsviewSimulator {
   }
 
   setLatency(ms: number): void {
-    this.latencyMs = ms;
+    this.server.latencyMs = ms;
   }
 
   failNext(count: number, opts?: { status?: number; endpoint?: FaultEndpoint }): void {
-    this.failure = { remaining: count, status: opts?.status ?? 500, endpoint: opts?.endpoint ?? 'any' };
+    this.server.faults.failNext(count, opts);
   }
 
   garbageNext(count: number, opts?: { endpoint?: FaultEndpoint }): void {
-    this.garbage = { remaining: count, served: 0, endpoint: opts?.endpoint ?? 'any' };
+    this.server.faults.garbageNext(count, opts);
   }
 
   hang(on: boolean): void {
-    this.hanging = on;
-    if (!on) this.releaseParked();
+    this.server.hang(on);
   }
 
   expireAllJwts(): void {
@@ -448,64 +356,26 @@ class Simulator implements DsviewSimulator {
 
   applyFaults(control: FaultControl): void {
     if (control.resetCounters) this.resetCounters();
-    if (control.latencyMs !== undefined) this.setLatency(control.latencyMs);
-    if (control.failNext) this.failNext(control.failNext.count, control.failNext);
-    if (control.garbageNext) this.garbageNext(control.garbageNext.count, control.garbageNext);
     if (control.expireAllJwts) this.expireAllJwts();
     if (control.forgetAllSessions) this.forgetAllSessions();
     if (control.rejectLogins !== undefined) this.rejectLogins(control.rejectLogins);
-    if (control.hang !== undefined) this.hang(control.hang);
+    this.server.applyFaults(control);
   }
 
-  /** Listens on `port` (0 picks one) and remembers the port, so `up()` after `down()` reuses it. */
   listen(port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, this.host, () => {
-        this.server.off('error', reject);
-        this.port = (this.server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
+    return this.server.listen(port);
   }
 
-  async down(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.releaseParked();
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+  down(): Promise<void> {
+    return this.server.down();
   }
 
-  async up(): Promise<void> {
-    if (!this.server.listening) await this.listen(this.port);
+  up(): Promise<void> {
+    return this.server.up();
   }
 
-  async close(): Promise<void> {
-    this.hanging = false;
-    await this.down();
-  }
-
-  private releaseParked(): void {
-    for (const res of this.parked) res.socket?.destroy();
-    this.parked.clear();
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let reply: Reply | undefined;
-    try {
-      reply = await this.dispatch(req, res);
-    } catch (error) {
-      reply = error instanceof Rejection ? error.reply : apiError(500, `simulator error: ${String(error)}`);
-    }
-    if (!reply || res.destroyed || res.headersSent) return;
-    const body = reply.body ?? '';
-    res.writeHead(reply.status, {
-      'cache-control': 'no-store',
-      ...reply.headers,
-      'content-length': String(Buffer.byteLength(body)),
-    });
-    res.end(body);
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   /** Answers one request, or returns undefined when it was parked by `hang`. */
@@ -546,30 +416,12 @@ class Simulator implements DsviewSimulator {
     endpoint: ApiEndpoint,
     sessionId: string | undefined,
   ): Promise<Reply | undefined> {
-    if (this.hanging) {
-      this.parked.add(res);
-      res.once('close', () => this.parked.delete(res));
-      return undefined;
-    }
-    if (this.latencyMs > 0) await delay(this.latencyMs);
-    const fault = this.takeFault(endpoint);
-    if (fault) return fault;
+    const admitted = await this.server.admit(res, endpoint);
+    if (admitted === 'parked') return undefined;
+    if (admitted) return faultReply(admitted, endpoint);
     if (endpoint === 'login') return this.login(req);
     if (endpoint === 'devices') return this.listDevices(req, url);
     return this.createTicket(req, sessionId ?? '');
-  }
-
-  private takeFault(endpoint: ApiEndpoint): Reply | undefined {
-    const matches = (target: FaultEndpoint) => target === 'any' || target === endpoint;
-    if (this.failure.remaining > 0 && matches(this.failure.endpoint)) {
-      this.failure.remaining--;
-      return apiError(this.failure.status, `simulated failure (HTTP ${this.failure.status})`);
-    }
-    if (this.garbage.remaining > 0 && matches(this.garbage.endpoint)) {
-      this.garbage.remaining--;
-      return garbageReply(endpoint, this.garbage.served++);
-    }
-    return undefined;
   }
 
   private credentialsAccepted(username: string, password: string): boolean {
@@ -795,7 +647,7 @@ class Simulator implements DsviewSimulator {
 
   /** The browser-side login the note describes: on success, the pending launch proceeds with a fresh ticket. */
   private async loginSubmit(req: IncomingMessage): Promise<Reply> {
-    const form = new URLSearchParams(await readBody(req));
+    const form = new URLSearchParams(await readBody(req, () => apiError(413, 'request body too large')));
     const next = form.get('next') ?? '';
     if (!this.credentialsAccepted(form.get('username') ?? '', form.get('password') ?? '')) {
       return this.loginPage(next, 'Invalid username or password.', 401);
@@ -809,18 +661,13 @@ class Simulator implements DsviewSimulator {
     return redirect(target.pathname + target.search);
   }
 
-  private async control(req: IncomingMessage, url: URL): Promise<Reply> {
-    if (!isLoopbackAddress(req.socket.remoteAddress))
-      return apiError(403, 'control routes are loopback-only');
-    if (url.pathname === '/__sim/counters') {
-      return req.method === 'GET' ? json(200, this.counters) : apiError(405, 'method not allowed');
-    }
-    if (url.pathname !== '/__sim/faults') return apiError(404, 'no such control route');
-    if (req.method !== 'POST') return apiError(405, 'method not allowed');
-    const control = parseFaultControl(await readJsonObject(req));
-    if (typeof control === 'string') return apiError(400, control);
-    this.applyFaults(control);
-    return { status: 204 };
+  private control(req: IncomingMessage, url: URL): Promise<Reply> {
+    return answerControl(req, url, {
+      counters: this.counters,
+      problem: apiError,
+      parseFaults: parseFaultControl,
+      applyFaults: (control) => this.applyFaults(control),
+    });
   }
 }
 
