@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureKeys } from '../../infra/local/runtime.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../shared/config/file.js';
 import { type DcvSimulator, startDcvSimulator } from '../../simulators/dcv/simulator.js';
-import { useLocalAws } from '../support/aws.js';
 import { openViewer } from '../support/broker.js';
-import { type BrokerProcess, spawnBroker } from '../support/processes.js';
+import { type BrokerFleet, spawnBrokerFleet } from '../support/processes.js';
 
 /**
  * One DCV access token serves every broker process: 4 processes on one DynamoDB, 100 concurrent cold calls,
@@ -20,7 +17,7 @@ const PROCESSES = 4;
 const CALLS = 100;
 let sim: DcvSimulator;
 let dir: string;
-const processes: BrokerProcess[] = [];
+let fleet: BrokerFleet | undefined;
 const apiKey = `dcvproc-${randomBytes(24).toString('base64url')}`;
 
 beforeAll(async () => {
@@ -28,24 +25,13 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'clb-dcv-proc-'));
 });
 afterAll(async () => {
-  await Promise.all(processes.map((p) => p.stop(10_000)));
+  await fleet?.stop(10_000);
   await sim?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
 describe('DCV across broker processes sharing one DynamoDB', () => {
   it(`${CALLS} concurrent cold calls → 1 token request; ${CALLS} clicks after a revocation → 1 more`, async () => {
-    const aws = await useLocalAws();
-    const run = randomBytes(6).toString('hex');
-    const env = {
-      BROKER_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
-      BROKER_SECRETS_ENDPOINT: inject('secretsEndpoint'),
-      BROKER_TABLE_NAME: aws.tableName,
-      KEYS_SECRET_ID: `test/${run}/keys`,
-      APPLIANCE_SECRET_PREFIX: `test/${run}/appliances/`,
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-    };
-    await ensureKeys(env.KEYS_SECRET_ID);
     const config: ConfigFile = {
       appliances: [
         {
@@ -59,26 +45,15 @@ describe('DCV across broker processes sharing one DynamoDB', () => {
       ],
       clients: [{ id: 'itsm', apiKey, scopes: ['tickets:create', 'links:create'], appliances: ['dcv'] }],
     };
-    const file = join(dir, 'dcv.json');
-    await writeFile(file, JSON.stringify(config));
-    processes.push(
-      ...(await Promise.all(
-        Array.from({ length: PROCESSES }, () =>
-          spawnBroker({ ...env, BROKER_CONFIG: file }, { keepLines: 200 }),
-        ),
-      )),
-    );
+    fleet = await spawnBrokerFleet({
+      count: PROCESSES,
+      config,
+      configFile: join(dir, 'dcv.json'),
+      apiKey,
+      spawn: { keepLines: 200 },
+    });
+    const call = fleet.call;
     const session = sim.sessions.find((candidate) => candidate.State === 'READY')!;
-    const call = async (i: number, path: string, init: { method: 'GET' | 'POST'; body?: string }) => {
-      const target = processes[i % PROCESSES]!;
-      const response = await request(`${target.url}${path}`, {
-        method: init.method,
-        headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-        ...(init.body === undefined ? {} : { body: init.body }),
-      });
-      const text = await response.body.text();
-      return { status: response.statusCode, location: response.headers.location as string | undefined, text };
-    };
 
     // Cold: no counter reset, so each process's start-up inventory sync races the burst for the first token.
     const tickets = await Promise.all(

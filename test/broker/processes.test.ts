@@ -5,12 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ensureKeys } from '../../infra/local/runtime.js';
 import type { ConfigFile } from '../../shared/config/file.js';
 import { type DsviewSimulator, startDsviewSimulator } from '../../simulators/dsview/simulator.js';
-import { useLocalAws } from '../support/aws.js';
 import { deviceOfType, openViewer } from '../support/broker.js';
-import { type BrokerProcess, runBrokerExpectingFailure, spawnBroker } from '../support/processes.js';
+import {
+  type BrokerFleet,
+  runBrokerExpectingFailure,
+  spawnBroker,
+  spawnBrokerFleet,
+} from '../support/processes.js';
 
 let sim: DsviewSimulator;
 let dir: string;
@@ -42,47 +45,30 @@ afterAll(async () => {
 });
 
 describe('several broker processes sharing one DynamoDB', () => {
-  const processes: BrokerProcess[] = [];
+  let fleet: BrokerFleet | undefined;
   afterAll(async () => {
-    await Promise.all(processes.map((p) => p.stop()));
+    await fleet?.stop();
   });
 
   it('100 concurrent cold ticket requests across 4 processes cause exactly 1 appliance login', async () => {
-    const aws = await useLocalAws();
-    const run = randomBytes(6).toString('hex');
-    const env = {
-      BROKER_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
-      BROKER_SECRETS_ENDPOINT: inject('secretsEndpoint'),
-      BROKER_TABLE_NAME: aws.tableName,
-      KEYS_SECRET_ID: `test/${run}/keys`,
-      APPLIANCE_SECRET_PREFIX: `test/${run}/appliances/`,
-      POWERTOOLS_LOG_LEVEL: 'WARN',
-    };
-    await ensureKeys(env.KEYS_SECRET_ID);
-    const file = join(dir, 'shared.json');
-    await writeFile(
-      file,
-      JSON.stringify(
-        configFor(sim, [{ id: 'itsm', apiKey, scopes: ['tickets:create'], appliances: ['lab'] }]),
-      ),
-    );
-    processes.push(
-      ...(await Promise.all([1, 2, 3, 4].map(() => spawnBroker({ ...env, BROKER_CONFIG: file })))),
-    );
+    fleet = await spawnBrokerFleet({
+      count: 4,
+      config: configFor(sim, [{ id: 'itsm', apiKey, scopes: ['tickets:create'], appliances: ['lab'] }]),
+      configFile: join(dir, 'shared.json'),
+      apiKey,
+    });
     const deviceId = deviceOfType(sim);
     // No counter reset: each process also syncs the inventory at start, racing the burst for the first
     // session, and every one of those callers must share a single appliance login.
     const responses = await Promise.all(
       Array.from({ length: 100 }, async (_, i) => {
-        const target = processes[i % processes.length]!;
-        const response = await request(`${target.url}/v1/appliances/lab/devices/${deviceId}/tickets`, {
+        const response = await fleet!.call(i, `/v1/appliances/lab/devices/${deviceId}/tickets`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
           body: JSON.stringify({ viewerType: 'KVM' }),
         });
         return {
-          status: response.statusCode,
-          body: (await response.body.json()) as { ticket: string; launchUrl: string },
+          status: response.status,
+          body: JSON.parse(response.text) as { ticket: string; launchUrl: string },
         };
       }),
     );

@@ -1,7 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { inject } from 'vitest';
+import { ensureKeys } from '../../infra/local/runtime.js';
+import type { ConfigFile } from '../../shared/config/file.js';
+import { useLocalAws } from './aws.js';
 
 /** The repository root, where `infra/local/main.ts` is resolved from whatever the caller's cwd. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -105,4 +112,73 @@ export async function runBrokerExpectingFailure(
   });
   const [code] = await once(child, 'exit');
   return { code: code as number | null, output };
+}
+
+export interface FleetCallInit {
+  method: 'GET' | 'POST';
+  body?: string;
+}
+
+export interface FleetAnswer {
+  status: number;
+  location: string | undefined;
+  text: string;
+}
+
+/** Broker processes started together on one fresh DynamoDB table and one configuration file. */
+export interface BrokerFleet {
+  processes: BrokerProcess[];
+  /** Sends call `i` to process `i % count` with the client's key, so a burst spreads over every process. */
+  call(i: number, path: string, init: FleetCallInit): Promise<FleetAnswer>;
+  /** Stops every process (SIGKILL after `killAfterMs` if given). */
+  stop(killAfterMs?: number): Promise<void>;
+}
+
+export interface FleetOptions {
+  count: number;
+  config: ConfigFile;
+  /** Where the configuration file is written. */
+  configFile: string;
+  /** The client key every `call` carries. */
+  apiKey: string;
+  spawn?: SpawnBrokerOptions;
+}
+
+/**
+ * Starts `count` brokers on one new table of the local DynamoDB, with their own key and appliance secrets:
+ * what several Lambda instances share, so a cold burst across them shows whether they share one login.
+ */
+export async function spawnBrokerFleet(options: FleetOptions): Promise<BrokerFleet> {
+  const aws = await useLocalAws();
+  const run = randomBytes(6).toString('hex');
+  const env = {
+    BROKER_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+    BROKER_SECRETS_ENDPOINT: inject('secretsEndpoint'),
+    BROKER_TABLE_NAME: aws.tableName,
+    KEYS_SECRET_ID: `test/${run}/keys`,
+    APPLIANCE_SECRET_PREFIX: `test/${run}/appliances/`,
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+    BROKER_CONFIG: options.configFile,
+  };
+  await ensureKeys(env.KEYS_SECRET_ID);
+  await writeFile(options.configFile, JSON.stringify(options.config));
+  const processes = await Promise.all(
+    Array.from({ length: options.count }, () => spawnBroker(env, options.spawn)),
+  );
+  return {
+    processes,
+    call: async (i, path, init) => {
+      const target = processes[i % processes.length]!;
+      const response = await request(`${target.url}${path}`, {
+        method: init.method,
+        headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' },
+        ...(init.body === undefined ? {} : { body: init.body }),
+      });
+      const text = await response.body.text();
+      return { status: response.statusCode, location: response.headers.location as string | undefined, text };
+    },
+    async stop(killAfterMs) {
+      await Promise.all(processes.map((p) => p.stop(killAfterMs)));
+    },
+  };
 }
