@@ -1,19 +1,9 @@
 import type { IncomingMessage } from 'node:http';
+import { Rejection, type Reply, readBody as readLimited } from '../common/http.js';
 
-export interface Reply {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string;
-}
+export { escapeHtml, isLoopbackAddress, Rejection, type Reply } from '../common/http.js';
 
-/** Thrown by handlers to answer early; caught once in the request loop. */
-export class Rejection extends Error {
-  constructor(readonly reply: Reply) {
-    super(`HTTP ${reply.status}`);
-  }
-}
-
-const BODY_LIMIT = 64 * 1024;
+import { escapeHtml } from '../common/http.js';
 
 export function json(status: number, value: unknown, headers: Record<string, string> = {}): Reply {
   return { status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(value) };
@@ -48,10 +38,6 @@ export function bearerError(description: string, tokenGiven: boolean): Rejection
   );
 }
 
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 export function htmlPage(status: number, title: string, body: string): Reply {
   const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>\n<body>\n${body}\n</body></html>\n`;
   // The page URL carries a connection token, so it must not leak through Referer.
@@ -62,21 +48,8 @@ export function htmlPage(status: number, title: string, body: string): Reply {
   };
 }
 
-/** Whether a socket's remote address is the loopback interface (the control routes answer nobody else). */
-export function isLoopbackAddress(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
-}
-
-export async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > BODY_LIMIT) throw new Rejection(apiError(413, 'payload_too_large', 'request body too large'));
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+export function readBody(req: IncomingMessage): Promise<string> {
+  return readLimited(req, () => apiError(413, 'payload_too_large', 'request body too large'));
 }
 
 /** The media type of a request without parameters, lower-cased (`application/json; charset=utf-8` → `application/json`). */

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { type CertificatePair, certificateFingerprint256, defaultCertificate } from '../certificate.js';
+import type { InjectedFault } from '../common/faults.js';
+import { answerControl, SimulatorServer } from '../common/server.js';
 import { type DescribeRequest, Pager, parseDescribeRequest } from './describe.js';
 import { type ApiEndpoint, type FaultControl, type FaultEndpoint, parseFaultControl } from './faults.js';
 import {
@@ -11,7 +10,6 @@ import {
   bearerError,
   escapeHtml,
   htmlPage,
-  isLoopbackAddress,
   json,
   mediaType,
   oauthError,
@@ -173,6 +171,11 @@ function garbageReply(endpoint: ApiEndpoint, index: number): Reply {
   return json(200, partial[endpoint]);
 }
 
+function faultReply(fault: InjectedFault, endpoint: ApiEndpoint): Reply {
+  if (fault.kind === 'garbage') return garbageReply(endpoint, fault.index);
+  return apiError(fault.status, 'simulated_failure', `simulated failure (HTTP ${fault.status})`);
+}
+
 const WEB_CLIENT_PROBLEMS: Record<TokenProblem, string> = {
   unknown: 'The authentication token is not valid.',
   expired: 'The authentication token has expired.',
@@ -211,10 +214,8 @@ class Simulator implements DcvSimulator {
   readonly fingerprint256: string;
   readonly credentials: { clientId: string; clientSecret: string };
   readonly counters = zeroCounters();
-  port = 0;
 
-  private readonly server: Server;
-  private readonly host: string;
+  private readonly server: SimulatorServer<FaultEndpoint>;
   private readonly hostname: string;
   private readonly tokenTtlSeconds: number;
   private readonly connectionTokenTtlSeconds: number;
@@ -223,18 +224,11 @@ class Simulator implements DcvSimulator {
   private readonly knownUsers: Set<string> | undefined;
   private readonly tokens: TokenAuthority;
   private readonly pager = new Pager();
-  private readonly sockets = new Set<Socket>();
-  private readonly parked = new Set<ServerResponse>();
   private sessionList: SimSession[] = [];
   private sessionIndex = new Map<string, SimSession>();
-  private latencyMs: number;
-  private hanging = false;
   private rejectingLogins = false;
-  private failure = { remaining: 0, status: 500, endpoint: 'any' as FaultEndpoint };
-  private garbage = { remaining: 0, served: 0, endpoint: 'any' as FaultEndpoint };
 
   constructor(options: DcvSimulatorOptions, cert: CertificatePair, signingKey: SigningKey) {
-    this.host = options.host ?? '127.0.0.1';
     this.hostname = options.hostname ?? 'dcv-sim-01';
     this.credentials = {
       clientId: options.clientId ?? randomUUID(),
@@ -246,28 +240,26 @@ class Simulator implements DcvSimulator {
     this.unknownSessionStatus = options.unknownSessionStatus ?? 404;
     this.notReadyStatus = options.notReadyStatus ?? 400;
     this.knownUsers = options.knownUsers ? new Set(options.knownUsers) : undefined;
-    this.latencyMs = options.latencyMs ?? 0;
     this.certPem = cert.certPem;
     this.fingerprint256 = certificateFingerprint256(cert.certPem);
     this.tokens = new TokenAuthority(signingKey, 'dcv-session-manager-broker', options.now ?? Date.now);
     this.setSessions(options.sessions ?? generatedSessions(options.sessionCount ?? 20, options.seed));
-    this.server = createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
-      void this.handle(req, res);
-    });
-    // Clients are expected to reuse connections; a short timeout would hide a client that reconnects each call.
-    this.server.keepAliveTimeout = 60_000;
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    this.server.on('secureConnection', () => {
-      this.counters.tlsConnections++;
+    this.server = new SimulatorServer({
+      ...options,
+      cert,
+      dispatch: (req, res) => this.dispatch(req, res),
+      internalError: (error) => apiError(500, 'internal_error', `simulator error: ${String(error)}`),
+      onTlsConnection: () => this.counters.tlsConnections++,
+      headers: { pragma: 'no-cache' },
     });
   }
 
   get url(): string {
-    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return `https://${host}:${this.port}`;
+    return this.server.url;
+  }
+
+  get port(): number {
+    return this.server.port;
   }
 
   get sessions(): readonly SimSession[] {
@@ -299,20 +291,19 @@ class Simulator implements DcvSimulator {
   }
 
   setLatency(ms: number): void {
-    this.latencyMs = ms;
+    this.server.latencyMs = ms;
   }
 
   failNext(count: number, opts?: { status?: number; endpoint?: FaultEndpoint }): void {
-    this.failure = { remaining: count, status: opts?.status ?? 500, endpoint: opts?.endpoint ?? 'any' };
+    this.server.faults.failNext(count, opts);
   }
 
   garbageNext(count: number, opts?: { endpoint?: FaultEndpoint }): void {
-    this.garbage = { remaining: count, served: 0, endpoint: opts?.endpoint ?? 'any' };
+    this.server.faults.garbageNext(count, opts);
   }
 
   hang(on: boolean): void {
-    this.hanging = on;
-    if (!on) this.releaseParked();
+    this.server.hang(on);
   }
 
   rejectLogins(on: boolean): void {
@@ -321,75 +312,33 @@ class Simulator implements DcvSimulator {
 
   applyFaults(control: FaultControl): void {
     if (control.resetCounters) this.resetCounters();
-    if (control.latencyMs !== undefined) this.setLatency(control.latencyMs);
-    if (control.failNext) this.failNext(control.failNext.count, control.failNext);
-    if (control.garbageNext) this.garbageNext(control.garbageNext.count, control.garbageNext);
     if (control.forgetAllSessions || control.revokeAllTokens) this.revokeAllTokens();
     if (control.expireAllTokens) this.expireAllTokens();
     if (control.rejectLogins !== undefined) this.rejectLogins(control.rejectLogins);
     for (const [id, state] of Object.entries(control.sessionStates ?? {})) {
       if (this.sessionIndex.has(id)) this.setState(id, state);
     }
-    if (control.hang !== undefined) this.hang(control.hang);
+    this.server.applyFaults(control);
   }
 
   secretsIssued(): string[] {
     return [this.credentials.clientSecret, ...this.tokens.issued()];
   }
 
-  /** Listens on `port` (0 picks one) and remembers the port, so `up()` after `down()` reuses it. */
   listen(port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, this.host, () => {
-        this.server.off('error', reject);
-        this.port = (this.server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
+    return this.server.listen(port);
   }
 
-  async down(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.releaseParked();
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+  down(): Promise<void> {
+    return this.server.down();
   }
 
-  async up(): Promise<void> {
-    if (!this.server.listening) await this.listen(this.port);
+  up(): Promise<void> {
+    return this.server.up();
   }
 
-  async close(): Promise<void> {
-    this.hanging = false;
-    await this.down();
-  }
-
-  private releaseParked(): void {
-    for (const res of this.parked) res.socket?.destroy();
-    this.parked.clear();
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let reply: Reply | undefined;
-    try {
-      reply = await this.dispatch(req, res);
-    } catch (error) {
-      reply =
-        error instanceof Rejection
-          ? error.reply
-          : apiError(500, 'internal_error', `simulator error: ${String(error)}`);
-    }
-    if (!reply || res.destroyed || res.headersSent) return;
-    const body = reply.body ?? '';
-    res.writeHead(reply.status, {
-      'cache-control': 'no-store',
-      pragma: 'no-cache',
-      ...reply.headers,
-      'content-length': String(Buffer.byteLength(body)),
-    });
-    res.end(body);
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   /** Answers one request, or returns undefined when it was parked by `hang`. */
@@ -422,33 +371,14 @@ class Simulator implements DcvSimulator {
   ): Promise<Reply | undefined> {
     if (endpoint === 'login') this.counters.tokenRequests++;
     if (endpoint === 'list') this.counters.describeCalls++;
-    if (this.hanging) {
-      this.parked.add(res);
-      res.once('close', () => this.parked.delete(res));
-      return undefined;
-    }
-    if (this.latencyMs > 0) await delay(this.latencyMs);
-    const fault = this.takeFault(endpoint);
-    if (fault) return fault;
+    const admitted = await this.server.admit(res, endpoint);
+    if (admitted === 'parked') return undefined;
+    if (admitted) return faultReply(admitted, endpoint);
     if (endpoint === 'login') return this.token(req, url);
     await this.authenticate(req);
     if (endpoint === 'list') return this.describeSessions(req);
     const [sessionId, user] = segments ?? ['', ''];
     return this.sessionConnectionData(sessionId, user);
-  }
-
-  private takeFault(endpoint: ApiEndpoint): Reply | undefined {
-    const matches = (target: FaultEndpoint) => target === 'any' || target === endpoint;
-    if (this.failure.remaining > 0 && matches(this.failure.endpoint)) {
-      this.failure.remaining--;
-      const status = this.failure.status;
-      return apiError(status, 'simulated_failure', `simulated failure (HTTP ${status})`);
-    }
-    if (this.garbage.remaining > 0 && matches(this.garbage.endpoint)) {
-      this.garbage.remaining--;
-      return garbageReply(endpoint, this.garbage.served++);
-    }
-    return undefined;
   }
 
   /**
@@ -616,30 +546,14 @@ class Simulator implements DcvSimulator {
     );
   }
 
-  private async control(req: IncomingMessage, url: URL): Promise<Reply> {
-    if (!isLoopbackAddress(req.socket.remoteAddress)) {
-      return apiError(403, 'forbidden', 'control routes are loopback-only');
-    }
-    if (url.pathname === '/__sim/counters') {
-      return req.method === 'GET'
-        ? json(200, this.counters)
-        : apiError(405, 'method_not_allowed', 'method not allowed');
-    }
-    if (url.pathname !== '/__sim/faults') return apiError(404, 'not_found', 'no such control route');
-    if (req.method !== 'POST') return apiError(405, 'method_not_allowed', 'method not allowed');
-    let body: unknown;
-    try {
-      body = JSON.parse(await readBody(req));
-    } catch {
-      return apiError(400, 'invalid_input', 'the body is not valid JSON');
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return apiError(400, 'invalid_input', 'the body must be a JSON object');
-    }
-    const control = parseFaultControl(body as Record<string, unknown>);
-    if (typeof control === 'string') return apiError(400, 'invalid_input', control);
-    this.applyFaults(control);
-    return { status: 204 };
+  private control(req: IncomingMessage, url: URL): Promise<Reply> {
+    return answerControl(req, url, {
+      counters: this.counters,
+      problem: (status, text) =>
+        apiError(status, status === 400 ? 'invalid_input' : 'simulator_control', text),
+      parseFaults: parseFaultControl,
+      applyFaults: (control) => this.applyFaults(control),
+    });
   }
 }
 
