@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { Agent, fetch } from 'undici';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -12,15 +9,23 @@ import {
   type SimSession,
   startDcvSimulator,
 } from '../../simulators/dcv/simulator.js';
+import {
+  type Answer,
+  callSimulator,
+  manualClock,
+  pinnedAgent,
+  startSimulatorMain,
+  terminate,
+} from '../support/simulator-http.js';
 
 const agents: Agent[] = [];
 afterAll(async () => {
   await Promise.all(agents.map((agent) => agent.close()));
 });
 
-/** An agent that trusts exactly this simulator's certificate (it names no host, so identity is pinned by CA). */
-function pinnedAgent(sim: DcvSimulator): Agent {
-  const agent = new Agent({ connect: { ca: sim.certPem, checkServerIdentity: () => undefined } });
+/** Pinned to this simulator's certificate, and closed when the file ends. */
+function trustingAgent(sim: DcvSimulator): Agent {
+  const agent = pinnedAgent(sim.certPem);
   agents.push(agent);
   return agent;
 }
@@ -29,27 +34,9 @@ const dispatchers = new WeakMap<DcvSimulator, Agent>();
 
 async function start(options: DcvSimulatorOptions = {}): Promise<DcvSimulator> {
   const sim = await startDcvSimulator(options);
-  dispatchers.set(sim, pinnedAgent(sim));
+  dispatchers.set(sim, trustingAgent(sim));
   onTestFinished(() => sim.close());
   return sim;
-}
-
-/** A clock the test moves by hand, for access-token and connection-token expiry. */
-function manualClock(): { now: () => number; advance(ms: number): void } {
-  let current = Date.parse('2024-03-01T12:00:00Z');
-  return {
-    now: () => current,
-    advance: (ms) => {
-      current += ms;
-    },
-  };
-}
-
-interface Answer {
-  status: number;
-  text: string;
-  headers: Headers;
-  json<T = Record<string, unknown>>(): T;
 }
 
 interface CallInit {
@@ -58,21 +45,8 @@ interface CallInit {
   body?: string;
 }
 
-async function call(sim: DcvSimulator, path: string, init: CallInit = {}): Promise<Answer> {
-  const response = await fetch(sim.url + path, {
-    method: init.method ?? 'GET',
-    headers: init.headers ?? {},
-    redirect: 'manual',
-    dispatcher: dispatchers.get(sim) ?? pinnedAgent(sim),
-    ...(init.body === undefined ? {} : { body: init.body }),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    text,
-    headers: response.headers as Headers,
-    json: () => JSON.parse(text),
-  };
+function call(sim: DcvSimulator, path: string, init: CallInit = {}): Promise<Answer> {
+  return callSimulator(sim, path, { ...init, dispatcher: dispatchers.get(sim) ?? trustingAgent(sim) });
 }
 
 function basic(clientId: string, clientSecret: string): string {
@@ -651,16 +625,7 @@ describe('faults and controls', () => {
 
 describe('main.ts', () => {
   it('prints one ready line, serves the printed credentials, and exits 0 on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'simulators/main.ts', '--kind', 'dcv', '--port', '0', '--sessions', '30'],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    onTestFinished(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
-    const lines = createInterface({ input: child.stdout });
-    const [line] = (await once(lines, 'line')) as [string];
+    const { child, line } = await startSimulatorMain(['--kind', 'dcv', '--port', '0', '--sessions', '30']);
     const match =
       /^ready (https:\/\/127\.0\.0\.1:\d+) clientId=(\S+) clientSecret=(\S+) fingerprint256=([0-9A-F:]{95})$/.exec(
         line,
@@ -682,8 +647,6 @@ describe('main.ts', () => {
       dispatcher: insecure,
     });
     expect(((await list.json()) as SessionsPage).Sessions).toHaveLength(30);
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    expect(await exited).toEqual([0, null]);
+    expect(await terminate(child)).toEqual([0, null]);
   });
 });

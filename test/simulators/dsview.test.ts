@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { once } from 'node:events';
 import { readFile, rm } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { type ConnectionOptions, connect } from 'node:tls';
 import { Agent, fetch } from 'undici';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -18,16 +15,16 @@ import {
   standardInventory,
   startDsviewSimulator,
 } from '../../simulators/dsview/simulator.js';
+import {
+  type Answer,
+  callSimulator,
+  manualClock,
+  startSimulatorMain,
+  terminate,
+} from '../support/simulator-http.js';
 
 const insecure = new Agent({ connect: { rejectUnauthorized: false } });
 afterAll(() => insecure.close());
-
-interface Answer {
-  status: number;
-  text: string;
-  headers: Headers;
-  json<T = Record<string, unknown>>(): T;
-}
 
 interface LoginBody {
   user_session: { name: string; id: string; username: string };
@@ -40,17 +37,6 @@ async function start(options: SimulatorOptions = {}): Promise<DsviewSimulator> {
   return sim;
 }
 
-/** A clock the test moves by hand, for JWT and ticket expiry. */
-function manualClock(): { now: () => number; advance(ms: number): void } {
-  let current = Date.parse('2024-03-01T12:00:00Z');
-  return {
-    now: () => current,
-    advance: (ms) => {
-      current += ms;
-    },
-  };
-}
-
 async function call(
   sim: DsviewSimulator,
   path: string,
@@ -59,20 +45,12 @@ async function call(
   const headers: Record<string, string> = {};
   if (init.jwt) headers['authorization'] = `Bearer ${init.jwt}`;
   if (init.body !== undefined) headers['content-type'] = init.contentType ?? 'application/json';
-  const response = await fetch(sim.url + path, {
+  return callSimulator(sim, path, {
     method: init.method ?? 'GET',
     headers,
-    redirect: 'manual',
     dispatcher: init.agent ?? insecure,
     ...(init.body === undefined ? {} : { body: init.body }),
   });
-  const text = await response.text();
-  return {
-    status: response.status,
-    text,
-    headers: response.headers as Headers,
-    json: () => JSON.parse(text),
-  };
 }
 
 async function login(sim: DsviewSimulator, password = sim.password): Promise<Answer> {
@@ -785,19 +763,10 @@ describe('control routes', () => {
 describe('main.ts', () => {
   it('prints one ready line, serves the printed credentials, and exits 0 on SIGTERM', async () => {
     const caOut = join(tmpdir(), `sim-ca-${process.pid}-${Date.now()}.pem`);
-    const child = spawn(
-      process.execPath,
-      [
-        ...['--import', 'tsx', 'simulators/main.ts', '--port', '0', '--username', 'ops', '--devices', '12'],
-        ...['--ca-out', caOut],
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    onTestFinished(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
-    const lines = createInterface({ input: child.stdout });
-    const [line] = (await once(lines, 'line')) as [string];
+    const { child, line } = await startSimulatorMain([
+      ...['--port', '0', '--username', 'ops', '--devices', '12'],
+      ...['--ca-out', caOut],
+    ]);
     const match =
       /^ready (https:\/\/127\.0\.0\.1:(\d+)) username=(\S+) password=(\S{16,}) fingerprint256=(\S+)$/.exec(
         line,
@@ -816,8 +785,6 @@ describe('main.ts', () => {
     });
     expect(response.status).toBe(201);
     expect(((await response.json()) as LoginBody).user_session.username).toBe('ops');
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    expect(await exited).toEqual([0, null]);
+    expect(await terminate(child)).toEqual([0, null]);
   });
 });

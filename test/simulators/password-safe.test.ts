@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { Agent, fetch } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -11,13 +8,14 @@ import {
   psAuthHeader,
   startPasswordSafeSimulator,
 } from '../../simulators/password-safe/simulator.js';
-
-interface Answer {
-  status: number;
-  text: string;
-  headers: Headers;
-  json<T = Record<string, unknown>>(): T;
-}
+import {
+  type Answer,
+  callSimulator,
+  manualClock,
+  pinnedAgent,
+  startSimulatorMain,
+  terminate,
+} from '../support/simulator-http.js';
 
 interface CallInit {
   method?: string;
@@ -59,21 +57,9 @@ const FACT_SHEET_ACCOUNT_FIELDS = [
   'AccountDescription',
 ].sort();
 
-/** A clock the test moves by hand, for idle and request expiry. */
-function manualClock(): { now: () => number; advance(ms: number): void } {
-  let current = Date.parse('2024-03-01T12:00:00Z');
-  return {
-    now: () => current,
-    advance: (ms) => {
-      current += ms;
-    },
-  };
-}
-
 async function start(options: PasswordSafeSimulatorOptions = {}): Promise<Harness> {
   const sim = await startPasswordSafeSimulator(options);
-  // Pinned to the simulator's own certificate, as the broker's tls.caPem would be.
-  const agent = new Agent({ connect: { ca: sim.certPem, checkServerIdentity: () => undefined } });
+  const agent = pinnedAgent(sim.certPem);
   onTestFinished(async () => {
     await sim.close();
     await agent.close();
@@ -83,20 +69,12 @@ async function start(options: PasswordSafeSimulatorOptions = {}): Promise<Harnes
     if (init.cookie) headers['cookie'] = init.cookie;
     if (init.authorization) headers['authorization'] = init.authorization;
     if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(sim.url + path, {
+    return callSimulator(sim, path, {
       method: init.method ?? 'GET',
       headers,
-      redirect: 'manual',
       dispatcher: agent,
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
-    const text = await response.text();
-    return {
-      status: response.status,
-      text,
-      headers: response.headers as Headers,
-      json: () => JSON.parse(text),
-    };
   };
   const api = (path: string, init?: CallInit) => call(`${BASE_PATH}/${path}`, init);
   const harness: Harness = {
@@ -634,26 +612,10 @@ describe('paths', () => {
 
 describe('main.ts', () => {
   it('prints one ready line with the credentials and fingerprint, serves them, and exits 0 on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'simulators/main.ts',
-        '--kind',
-        'password-safe',
-        '--port',
-        '0',
-        '--password',
-        'Secr3t!',
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    onTestFinished(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
-    const lines = createInterface({ input: child.stdout });
-    const [line] = (await once(lines, 'line')) as [string];
+    const { child, line } = await startSimulatorMain([
+      ...['--kind', 'password-safe', '--port', '0'],
+      ...['--password', 'Secr3t!'],
+    ]);
     const match =
       /^ready (https:\/\/127\.0\.0\.1:\d+) apiKey=([0-9a-f]{128}) runAs=(\S+) password=(\S+) fingerprint256=([0-9A-F:]{95})$/.exec(
         line,
@@ -669,8 +631,6 @@ describe('main.ts', () => {
     });
     expect(response.status).toBe(200);
     await response.text();
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    expect(await exited).toEqual([0, null]);
+    expect(await terminate(child)).toEqual([0, null]);
   });
 });

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { connect } from 'node:tls';
 import { Agent, fetch } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -12,13 +10,14 @@ import {
   type VcenterSimulator,
   type VcenterSimulatorOptions,
 } from '../../simulators/vcenter/simulator.js';
-
-interface Answer {
-  status: number;
-  text: string;
-  headers: Headers;
-  json<T = Record<string, unknown>>(): T;
-}
+import {
+  type Answer,
+  callSimulator,
+  manualClock,
+  pinnedAgent,
+  startSimulatorMain,
+  terminate,
+} from '../support/simulator-http.js';
 
 interface CallInit {
   method?: string;
@@ -39,10 +38,7 @@ interface Harness {
 async function start(options: VcenterSimulatorOptions = {}): Promise<Harness> {
   const sim = await startVcenterSimulator(options);
   // One connection, so the keep-alive check counts reuse rather than undici's pool growth.
-  const agent = new Agent({
-    connect: { ca: sim.certPem, checkServerIdentity: () => undefined },
-    connections: 1,
-  });
+  const agent = pinnedAgent(sim.certPem, { connections: 1 });
   onTestFinished(async () => {
     await sim.close();
     await agent.close();
@@ -53,19 +49,12 @@ async function start(options: VcenterSimulatorOptions = {}): Promise<Harness> {
     if (init.basic)
       headers['authorization'] = `Basic ${Buffer.from(init.basic.join(':')).toString('base64')}`;
     if (init.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(sim.url + path, {
+    return callSimulator(sim, path, {
       method: init.method ?? 'GET',
       headers,
       dispatcher: agent,
       ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
-    const text = await response.text();
-    return {
-      status: response.status,
-      text,
-      headers: response.headers as Headers,
-      json: () => JSON.parse(text),
-    };
   };
   const { username, password } = sim.credentials;
   const login = async (): Promise<string> => {
@@ -80,17 +69,6 @@ async function start(options: VcenterSimulatorOptions = {}): Promise<Harness> {
       body: { type },
     });
   return { sim, call, login, ticket };
-}
-
-/** A clock the test moves by hand, for idle timeouts and ticket expiry. */
-function manualClock(): { now: () => number; advance(ms: number): void } {
-  let current = Date.parse('2024-03-01T12:00:00Z');
-  return {
-    now: () => current,
-    advance: (ms) => {
-      current += ms;
-    },
-  };
 }
 
 const AUTH_REQUIRED = {
@@ -693,16 +671,7 @@ async function peerFingerprint(url: string): Promise<string> {
 
 describe('simulators/main.ts --kind vcenter', () => {
   it('prints one ready line with credentials and fingerprint, serves them, and exits 0 on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'simulators/main.ts', '--kind', 'vcenter', '--port', '0', '--vms', '12'],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    onTestFinished(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    });
-    const lines = createInterface({ input: child.stdout });
-    const [line] = (await once(lines, 'line')) as [string];
+    const { child, line } = await startSimulatorMain(['--kind', 'vcenter', '--port', '0', '--vms', '12']);
     const match =
       /^ready (https:\/\/127\.0\.0\.1:\d+) username=(\S+) password=(\S{16,}) fingerprint256=(\S+)$/.exec(
         line,
@@ -725,8 +694,7 @@ describe('simulators/main.ts --kind vcenter', () => {
       dispatcher: agent,
     });
     expect(((await list.json()) as unknown[]).length).toBe(12);
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
+    const [code] = await terminate(child);
     expect(code).toBe(0);
   });
 });
