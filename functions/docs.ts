@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import middy from '@middy/core';
 import type { ApiEvent, ApiResult } from './lib/events.js';
 import { observability } from './lib/middlewares.js';
+import { PROBLEM_BASE, problemResponse } from './lib/problem.js';
 
 /**
  * `GET /docs` and `GET /docs/{asset}`: the OpenAPI document rendered by Swagger UI. The renderer's files come
@@ -89,7 +90,13 @@ export async function docsResponse(path: string): Promise<ApiResult> {
       body: await asset(known),
     };
   }
-  return { statusCode: 404, headers: headers('text/plain; charset=utf-8', 'no-store'), body: 'Not found\n' };
+  // A program that guessed a path gets the API's own answer: a problem naming the case.
+  return problemResponse({
+    type: `${PROBLEM_BASE}route-not-found`,
+    title: 'No such route',
+    status: 404,
+    detail: `no docs file ${JSON.stringify(name.slice(0, 100))}; the page loads only its own files`,
+  });
 }
 
 export const handler = middy<ApiEvent, ApiResult>()

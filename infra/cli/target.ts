@@ -228,6 +228,10 @@ export async function connectBroker(target: Target, env: CliIo['env']): Promise<
     PUBLIC_BASE_URL: target.publicBaseUrl,
     // The CLI acts once: it reads credentials fresh rather than from a cache.
     SECRETS_CACHE_SECONDS: '1',
+    // Against the local runtime, as `npm start` does: an insecure appliance is allowed (and warned about).
+    ...(target.kind === 'local' && env.ALLOW_INSECURE_APPLIANCES === undefined
+      ? { ALLOW_INSECURE_APPLIANCES: 'true' }
+      : {}),
   });
   try {
     return await createBroker({

@@ -88,7 +88,8 @@ function expectSane(method: string, path: string, response: CallResult, presente
     expect(echoes(response.text, presentedKey), where).toBe(false);
   }
   if (method === 'HEAD' || response.status < 400) return;
-  const onLaunch = landsOnLaunch(path) && (method === 'GET' || method === 'HEAD') && response.status !== 405;
+  // A link answers a person, also the confirm page's POST.
+  const onLaunch = landsOnLaunch(path) && ['GET', 'HEAD', 'POST'].includes(method) && response.status !== 405;
   if (onLaunch) {
     expect(response.headers['content-type'], where).toMatch(/^text\/html/);
     expect(response.text, where).toMatch(/^<!doctype html>/);
