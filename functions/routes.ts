@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import * as api from '../shared/api/schemas.js';
 import type { Scope } from '../shared/auth/principal.js';
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -159,6 +159,12 @@ export const deployConfigSchema = z
     applianceConnectTimeoutMs: z.number().int().min(500).max(15_000).default(3_000),
     /** Bundle the AWS SDK v3 into each function (default, see docs/deploy.md, "Bundling") or use the runtime's copy. */
     bundleAwsSdk: z.boolean().default(true),
+    /**
+     * Bundle the X-Ray SDK for per-call subsegments (appliance and DynamoDB calls inside a trace). Off by default:
+     * Lambda's active tracing records every invocation anyway, and the SDK adds 77 KB and async hooks on every
+     * promise to the click path.
+     */
+    xraySdk: z.boolean().default(false),
     /**
      * Pre-initialized environments of the launch function (an alias `live` the route invokes), so a click never
      * meets a cold start (about 0.5 s, see the README's Performance). Billed while deployed; 0 turns it off.

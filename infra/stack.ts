@@ -110,6 +110,7 @@ export class ConsoleLaunchBrokerStack extends Stack {
       logRetention: config.logRetentionDays,
       removalPolicy,
       bundleAwsSdk: config.bundleAwsSdk,
+      xraySdk: config.xraySdk,
       vpc: network?.placement,
       dependsOn: [secrets.keysReady],
       provisionedConcurrency: { [LAUNCH_FUNCTION]: config.launchProvisionedConcurrency },

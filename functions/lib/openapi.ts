@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { problemSchema } from '../../shared/api/schemas.js';
 import { type RouteSpec, routeList } from '../routes.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AnyProvider } from '../../shared/appliances/provider.js';
 import { PROVIDERS } from '../../shared/appliances/providers.js';
 import type { OptionSpecs, Values } from './args.js';

@@ -25,6 +25,8 @@ export interface FunctionsProps {
   logRetention: logs.RetentionDays;
   removalPolicy: RemovalPolicy;
   bundleAwsSdk: boolean;
+  /** Bundle the X-Ray SDK (per-call subsegments); Lambda's active tracing is on either way. */
+  xraySdk: boolean;
   /** Placement of the appliance-facing functions, when the appliances sit on a private network. */
   vpc: VpcPlacement | undefined;
   /** Created after these (the keys secret must hold keys before a function can be invoked). */
@@ -65,6 +67,7 @@ export class Functions extends Construct {
         logRetention: props.logRetention,
         removalPolicy: props.removalPolicy,
         bundleAwsSdk: props.bundleAwsSdk,
+        xraySdk: props.xraySdk,
         ...(profile.nodeModules ? { nodeModules: [...profile.nodeModules] } : {}),
         ...(profile.applianceFacing && props.vpc ? { vpc: props.vpc } : {}),
       });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALL_VIEWER_TYPES, KINDS, LAUNCH_FIELDS, PROVIDERS } from '../appliances/providers.js';
 import { idSchema } from '../appliances/schemas.js';
 import { AUDIT_OUTCOMES } from '../audit/audit-log.js';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Appliance, PROVIDERS } from '../appliances/providers.js';
 import { apiKeySchema, clientSchema } from '../auth/clients.js';
 
