@@ -1,11 +1,11 @@
 /** How the simulated vCenter reads a request: which operation a path names, and the body and headers it takes. */
 import type { IncomingMessage } from 'node:http';
+import { isJsonObject, readBody as readLimited } from '../common/http.js';
 import type { ApiEndpoint } from './faults.js';
 import { TICKET_TYPES, type TicketType } from './tickets.js';
 import { type Family, message, Rejection, vapiError } from './vapi.js';
 
 export const SESSION_HEADER = 'vmware-api-session-id';
-const BODY_LIMIT = 64 * 1024;
 const LEGACY_SESSION_PATH = '/rest/com/vmware/cis/session';
 
 export type ApiAction = 'login' | 'whoami' | 'logout' | 'list' | 'ticket';
@@ -59,20 +59,10 @@ function safeDecode(segment: string): string {
   }
 }
 
-async function readBody(req: IncomingMessage, family: Family): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > BODY_LIMIT) {
-      throw new Rejection(
-        vapiError(family, 'INVALID_ARGUMENT', message('vapi.body.too.large', 'Request body too large.')),
-      );
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function readBody(req: IncomingMessage, family: Family): Promise<string> {
+  return readLimited(req, () =>
+    vapiError(family, 'INVALID_ARGUMENT', message('vapi.body.too.large', 'Request body too large.')),
+  );
 }
 
 export function invalidArgument(family: Family, text: string): Rejection {
@@ -89,10 +79,8 @@ export async function readJsonObject(req: IncomingMessage, family: Family): Prom
     if (error instanceof Rejection) throw error;
     throw invalidArgument(family, 'The request body is not valid JSON.');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidArgument(family, 'The request body must be a JSON object.');
-  }
-  return value as Record<string, unknown>;
+  if (!isJsonObject(value)) throw invalidArgument(family, 'The request body must be a JSON object.');
+  return value;
 }
 
 /** The requested ticket type: `{"type"}` on `/api`, `{"spec": {"type"}}` on `/rest`; anything else is refused. */

@@ -1,14 +1,12 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { type CertificatePair, certificateFingerprint256, defaultCertificate } from '../certificate.js';
+import type { InjectedFault } from '../common/faults.js';
+import { answerControl, SimulatorServer } from '../common/server.js';
 import {
   type ApiEndpoint,
   type FaultControl,
   type FaultEndpoint,
-  faultMatches,
   garbageReply,
   parseFaultControl,
 } from './faults.js';
@@ -40,7 +38,6 @@ import {
   json,
   message,
   ok,
-  Rejection,
   type Reply,
   unauthenticated,
   vapiError,
@@ -148,10 +145,6 @@ export interface VcenterSimulator {
   close(): Promise<void>;
 }
 
-function isLoopbackAddress(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
-}
-
 function plain(status: number, text: string): Reply {
   return { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${text}\n` };
 }
@@ -182,10 +175,8 @@ class Simulator implements VcenterSimulator {
   readonly certPem: string;
   readonly fingerprint256: string;
   readonly counters = zeroCounters();
-  port = 0;
 
-  private readonly server: Server;
-  private readonly host: string;
+  private readonly server: SimulatorServer<FaultEndpoint>;
   private readonly thumbprint: string;
   private readonly maxVms: number;
   private readonly maxSessions: number;
@@ -195,24 +186,14 @@ class Simulator implements VcenterSimulator {
   private readonly sessions: SessionStore;
   private readonly tickets: TicketBook;
   private readonly issued: string[] = [];
-  private readonly sockets = new Set<Socket>();
-  private readonly parked = new Set<ServerResponse>();
   private inventory: SimVm[] = [];
   private index = new Map<string, SimVm>();
   private consolePrivilege: boolean;
-  private latencyMs: number;
-  private hanging = false;
   private rejectingLogins = false;
-  private failure: { remaining: number; status: number; errorType: ErrorType; endpoint: FaultEndpoint } = {
-    remaining: 0,
-    status: 500,
-    errorType: 'ERROR',
-    endpoint: 'any',
-  };
-  private garbage = { remaining: 0, served: 0, endpoint: 'any' as FaultEndpoint };
+  /** The vAPI error type injected failures answer with; the shared queue knows only their status. */
+  private failureErrorType: ErrorType = 'ERROR';
 
   constructor(options: VcenterSimulatorOptions, cert: CertificatePair) {
-    this.host = options.host ?? '127.0.0.1';
     this.credentials = {
       username: options.username ?? 'administrator@vsphere.local',
       password: options.password ?? randomBytes(18).toString('base64url'),
@@ -226,7 +207,6 @@ class Simulator implements VcenterSimulator {
     this.vcenterHost = options.vcenterHost;
     this.legacySessionCookie = options.legacySessionCookie ?? false;
     this.consolePrivilege = options.consolePrivilege ?? true;
-    this.latencyMs = options.latencyMs ?? 0;
     this.certPem = cert.certPem;
     this.fingerprint256 = certificateFingerprint256(cert.certPem);
     this.thumbprint = new X509Certificate(cert.certPem).fingerprint.replaceAll(':', '-');
@@ -234,31 +214,30 @@ class Simulator implements VcenterSimulator {
       options.vms ??
         (options.vmCount === undefined ? standardInventory() : generatedInventory(options.vmCount)),
     );
-    this.server = createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
-      void this.handle(req, res);
-    });
-    // Clients are expected to reuse connections; a short timeout would hide a client that reconnects each call.
-    this.server.keepAliveTimeout = 60_000;
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    this.server.on('secureConnection', () => {
-      this.counters.tlsConnections++;
+    this.server = new SimulatorServer({
+      ...options,
+      cert,
+      dispatch: (req, res) => this.dispatch(req, res),
+      internalError: (error) =>
+        vapiError(
+          'api',
+          'ERROR',
+          message('com.vmware.vapi.std.errors.error', `simulator error: ${String(error)}`),
+        ),
+      onTlsConnection: () => this.counters.tlsConnections++,
     });
   }
 
   get url(): string {
-    return `https://${this.hostPort}`;
+    return this.server.url;
+  }
+
+  get port(): number {
+    return this.server.port;
   }
 
   get vms(): readonly SimVm[] {
     return this.inventory;
-  }
-
-  private get hostPort(): string {
-    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return `${host}:${this.port}`;
   }
 
   resetCounters(): void {
@@ -284,7 +263,7 @@ class Simulator implements VcenterSimulator {
   }
 
   setLatency(ms: number): void {
-    this.latencyMs = ms;
+    this.server.latencyMs = ms;
   }
 
   forgetAllSessions(): void {
@@ -305,97 +284,38 @@ class Simulator implements VcenterSimulator {
 
   applyFaults(control: FaultControl): void {
     if (control.resetCounters) this.resetCounters();
-    if (control.latencyMs !== undefined) this.setLatency(control.latencyMs);
     if (control.failNext) {
-      const { count, status, errorType, endpoint } = control.failNext;
-      const code = status ?? 500;
-      this.failure = {
-        remaining: count,
-        status: code,
-        errorType: errorType ?? errorTypeForStatus(code),
-        endpoint: endpoint ?? 'any',
-      };
-    }
-    if (control.garbageNext) {
-      this.garbage = {
-        remaining: control.garbageNext.count,
-        served: 0,
-        endpoint: control.garbageNext.endpoint ?? 'any',
-      };
+      this.failureErrorType =
+        control.failNext.errorType ?? errorTypeForStatus(control.failNext.status ?? 500);
     }
     if (control.forgetAllSessions) this.forgetAllSessions();
     if (control.expireIdleSessions) this.expireIdleSessions();
     if (control.rejectLogins !== undefined) this.rejectingLogins = control.rejectLogins;
     if (control.consolePrivilege !== undefined) this.setConsolePrivilege(control.consolePrivilege);
     for (const [vm, state] of Object.entries(control.powerStates ?? {})) this.setPowerState(vm, state);
-    if (control.hang !== undefined) {
-      this.hanging = control.hang;
-      if (!control.hang) this.releaseParked();
-    }
+    this.server.applyFaults(control);
   }
 
-  /** Listens on `port` (0 picks one) and remembers the port, so `up()` after `down()` reuses it. */
   listen(port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, this.host, () => {
-        this.server.off('error', reject);
-        this.port = (this.server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
+    return this.server.listen(port);
   }
 
-  async down(): Promise<void> {
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.releaseParked();
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+  down(): Promise<void> {
+    return this.server.down();
   }
 
-  async up(): Promise<void> {
-    if (!this.server.listening) await this.listen(this.port);
+  up(): Promise<void> {
+    return this.server.up();
   }
 
-  async close(): Promise<void> {
-    this.hanging = false;
-    await this.down();
-  }
-
-  private releaseParked(): void {
-    for (const res of this.parked) res.socket?.destroy();
-    this.parked.clear();
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   private countRedemption(outcome: Redemption): Redemption {
     if (outcome === 'ok') this.counters.consolesOpened++;
     else this.counters.consoleRejections++;
     return outcome;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let reply: Reply | undefined;
-    try {
-      reply = await this.dispatch(req, res);
-    } catch (error) {
-      reply =
-        error instanceof Rejection
-          ? error.reply
-          : vapiError(
-              'api',
-              'ERROR',
-              message('com.vmware.vapi.std.errors.error', `simulator error: ${String(error)}`),
-            );
-    }
-    if (!reply || res.destroyed || res.headersSent) return;
-    const body = reply.body ?? '';
-    res.writeHead(reply.status, {
-      'cache-control': 'no-store',
-      ...reply.headers,
-      'content-length': String(Buffer.byteLength(body)),
-    });
-    res.end(body);
   }
 
   /** Answers one request, or returns undefined when it was parked by `hang`. */
@@ -428,14 +348,10 @@ class Simulator implements VcenterSimulator {
     action: ApiAction,
     vm: string,
   ): Promise<Reply | undefined> {
-    if (this.hanging) {
-      this.parked.add(res);
-      res.once('close', () => this.parked.delete(res));
-      return undefined;
-    }
-    if (this.latencyMs > 0) await delay(this.latencyMs);
-    const fault = this.takeFault(family, ENDPOINT_OF[action]);
-    if (fault) return fault;
+    const endpoint = ENDPOINT_OF[action];
+    const admitted = await this.server.admit(res, endpoint);
+    if (admitted === 'parked') return undefined;
+    if (admitted) return this.faultReply(admitted, family, endpoint);
     switch (action) {
       case 'login':
         return this.login(req, family);
@@ -450,22 +366,14 @@ class Simulator implements VcenterSimulator {
     }
   }
 
-  private takeFault(family: Family, endpoint: ApiEndpoint): Reply | undefined {
-    if (this.failure.remaining > 0 && faultMatches(this.failure.endpoint, endpoint)) {
-      this.failure.remaining--;
-      const { status, errorType } = this.failure;
-      return vapiError(
-        family,
-        errorType,
-        message('com.vmware.vapi.simulated.fault', `Simulated failure (HTTP ${status}).`),
-        status,
-      );
-    }
-    if (this.garbage.remaining > 0 && faultMatches(this.garbage.endpoint, endpoint)) {
-      this.garbage.remaining--;
-      return garbageReply(endpoint, this.garbage.served++);
-    }
-    return undefined;
+  private faultReply(fault: InjectedFault, family: Family, endpoint: ApiEndpoint): Reply {
+    if (fault.kind === 'garbage') return garbageReply(endpoint, fault.index);
+    return vapiError(
+      family,
+      this.failureErrorType,
+      message('com.vmware.vapi.simulated.fault', `Simulated failure (HTTP ${fault.status}).`),
+      fault.status,
+    );
   }
 
   private login(req: IncomingMessage, family: Family): Reply {
@@ -579,8 +487,8 @@ class Simulator implements VcenterSimulator {
       );
     }
     const minted = this.tickets.mint(type, vm.vm, {
-      vcenterHost: this.vcenterHost ?? this.hostPort,
-      esxHost: this.esxHost ?? this.hostPort,
+      vcenterHost: this.vcenterHost ?? this.server.hostPort,
+      esxHost: this.esxHost ?? this.server.hostPort,
       thumbprint: this.thumbprint,
     });
     this.issued.push(minted.uri, minted.token);
@@ -598,20 +506,19 @@ class Simulator implements VcenterSimulator {
     return plain(410, outcome === 'used' ? 'ticket already used' : 'ticket expired');
   }
 
-  private async control(req: IncomingMessage, url: URL): Promise<Reply> {
-    const problem = (status: number, text: string) => json(status, { error: text });
-    if (!isLoopbackAddress(req.socket.remoteAddress)) return problem(403, 'control routes are loopback-only');
-    if (url.pathname === '/__sim/counters') {
-      return req.method === 'GET' ? json(200, this.counters) : problem(405, 'method not allowed');
-    }
-    if (url.pathname !== '/__sim/faults') return problem(404, 'no such control route');
-    if (req.method !== 'POST') return problem(405, 'method not allowed');
-    const control = parseFaultControl(await readJsonObject(req, 'api'));
-    if (typeof control === 'string') return problem(400, control);
-    const unknownVm = Object.keys(control.powerStates ?? {}).find((vm) => !this.index.has(vm));
-    if (unknownVm !== undefined) return problem(400, `no VM ${unknownVm} in the simulated inventory`);
-    this.applyFaults(control);
-    return { status: 204 };
+  private control(req: IncomingMessage, url: URL): Promise<Reply> {
+    return answerControl(req, url, {
+      counters: this.counters,
+      problem: (status, text) => json(status, { error: text }),
+      parseFaults: (body) => {
+        const control = parseFaultControl(body);
+        if (typeof control === 'string') return control;
+        // Checked before anything applies, so a bad VM id leaves the other controls in the body unapplied too.
+        const unknownVm = Object.keys(control.powerStates ?? {}).find((vm) => !this.index.has(vm));
+        return unknownVm === undefined ? control : `no VM ${unknownVm} in the simulated inventory`;
+      },
+      applyFaults: (control) => this.applyFaults(control),
+    });
   }
 }
 

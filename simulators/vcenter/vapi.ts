@@ -2,6 +2,9 @@
  * The vSphere Automation (vAPI) wire shapes: `/api` answers bare values and a flat error envelope, `/rest`
  * wraps values in `{"value": ...}` and errors in `{"type": "com.vmware.vapi.std.errors.<kind>", "value": ...}`.
  */
+import { Rejection, type Reply } from '../common/http.js';
+
+export { Rejection, type Reply } from '../common/http.js';
 
 /** The URL family a request arrived on; it decides how answers are wrapped. */
 export type Family = 'api' | 'rest';
@@ -24,19 +27,6 @@ export interface Message {
   id: string;
   default_message: string;
   args: string[];
-}
-
-export interface Reply {
-  status: number;
-  headers?: Record<string, string>;
-  body?: string;
-}
-
-/** Thrown by handlers to answer early; caught once in the request loop. */
-export class Rejection extends Error {
-  constructor(readonly reply: Reply) {
-    super(`HTTP ${reply.status}`);
-  }
 }
 
 export const CHALLENGE = 'Basic realm="vCenter"';
