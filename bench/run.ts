@@ -20,6 +20,7 @@ import { coldBurst } from './cases/4-cold-burst.js';
 import { warmThroughput } from './cases/5-warm-throughput.js';
 import { lambdaColdStart } from './cases/6-lambda-cold-start.js';
 import { inventory } from './cases/7-inventory.js';
+import { providers } from './cases/8-providers.js';
 import { type BenchCase, cleanUp, createContext } from './lib/context.js';
 import { droppedLogLines, print, progress, quietLogs, recentWarnings } from './lib/output.js';
 import { markdown, type Row } from './lib/table.js';
@@ -42,6 +43,7 @@ const CASES: BenchCase[] = [
   coldBurst,
   lambdaColdStart,
   inventory,
+  providers,
 ];
 const only = values.only?.split(',').map(Number);
 const selected = CASES.filter((c) => !only || only.includes(c.id));
