@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { type CertificatePair, certificateFingerprint256, defaultCertificate } from '../certificate.js';
+import type { InjectedFault } from '../common/faults.js';
+import { answerControl, SimulatorServer } from '../common/server.js';
 import { parsePsAuth } from './auth-header.js';
 import {
   type ApiEndpoint,
@@ -14,7 +13,6 @@ import {
 } from './faults.js';
 import {
   htmlPage,
-  isLoopbackAddress,
   json,
   message,
   Rejection,
@@ -187,6 +185,12 @@ function aspNetSessionId(): string {
   return Array.from(randomBytes(24), (byte) => alphabet[byte % 32]).join('');
 }
 
+function faultReply(fault: InjectedFault, endpoint: ApiEndpoint): Reply {
+  if (fault.kind === 'fail') return message(fault.status, `Simulated failure (HTTP ${fault.status})`);
+  const garbage = garbageBody(endpoint, fault.index);
+  return { status: garbage.status, headers: { 'content-type': garbage.type }, body: garbage.body };
+}
+
 function positiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }
@@ -196,10 +200,8 @@ class Simulator implements PasswordSafeSimulator {
   readonly certPem: string;
   readonly fingerprint256: string;
   readonly counters = zeroCounters();
-  port = 0;
 
-  private readonly server: Server;
-  private readonly host: string;
+  private readonly server: SimulatorServer<FaultEndpoint>;
   private readonly apiKey: string;
   private readonly runAs: string;
   private readonly password: string | undefined;
@@ -217,22 +219,22 @@ class Simulator implements PasswordSafeSimulator {
   private readonly now: () => number;
   private readonly nodeId = randomUUID();
   private readonly accountList: SimAccount[];
-  private readonly sockets = new Set<Socket>();
-  private readonly parked = new Set<ServerResponse>();
   private readonly cookieSessions = new Map<string, CookieSession>();
   private readonly accessRequests = new Map<number, AccessRequest>();
   private readonly tickets = new Map<string, IssuedTicket>();
   private readonly issued: string[] = [];
   private nextRequestId = 123;
   private nextSessionId = 45;
-  private latencyMs: number;
-  private hanging = false;
   private rejectingLogins = false;
-  private failure = { remaining: 0, status: 500, endpoint: 'any' as FaultEndpoint };
-  private garbage = { remaining: 0, served: 0, endpoint: 'any' as FaultEndpoint };
 
   constructor(options: PasswordSafeSimulatorOptions, cert: CertificatePair) {
-    this.host = options.host ?? '127.0.0.1';
+    this.server = new SimulatorServer({
+      ...options,
+      cert,
+      dispatch: (req, res) => this.dispatch(req, res),
+      internalError: () => message(500, 'Simulator error'),
+      onTlsConnection: () => this.counters.tlsConnections++,
+    });
     // A 128-character key, the length the product issues [B1].
     this.apiKey = options.apiKey ?? randomBytes(64).toString('hex');
     this.runAs = options.runAs ?? 'svc-broker';
@@ -245,32 +247,22 @@ class Simulator implements PasswordSafeSimulator {
     this.errorBody = options.errorBody ?? 'code-and-text';
     this.route = createRouter(options.caseSensitivePaths ?? false);
     this.requireReason = options.requireReason ?? true;
-    this.proxyHost = options.proxyHost ?? this.host;
+    this.proxyHost = options.proxyHost ?? this.server.host;
     this.rdpPort = options.rdpPort ?? 4489;
     this.sshPort = options.sshPort ?? 4422;
-    this.latencyMs = options.latencyMs ?? 0;
     this.now = options.now ?? Date.now;
     // Copies, so approval changes stay inside this simulator.
     this.accountList = (options.accounts ?? standardAccounts()).map((account) => ({ ...account }));
     this.certPem = cert.certPem;
     this.fingerprint256 = certificateFingerprint256(cert.certPem);
-    this.server = createServer({ key: cert.keyPem, cert: cert.certPem }, (req, res) => {
-      void this.handle(req, res);
-    });
-    // Clients are expected to reuse connections; a short timeout would hide a client that reconnects each call.
-    this.server.keepAliveTimeout = 60_000;
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-    });
-    this.server.on('secureConnection', () => {
-      this.counters.tlsConnections++;
-    });
   }
 
   get url(): string {
-    const host = this.host.includes(':') ? `[${this.host}]` : this.host;
-    return `https://${host}:${this.port}`;
+    return this.server.url;
+  }
+
+  get port(): number {
+    return this.server.port;
   }
 
   get baseUrl(): string {
@@ -350,42 +342,18 @@ class Simulator implements PasswordSafeSimulator {
 
   applyFaults(control: FaultControl): void {
     if (control.resetCounters) this.resetCounters();
-    if (control.latencyMs !== undefined) this.latencyMs = control.latencyMs;
-    if (control.failNext) {
-      const { count, status, endpoint } = control.failNext;
-      this.failure = { remaining: count, status: status ?? 500, endpoint: endpoint ?? 'any' };
-    }
-    if (control.garbageNext) {
-      const { count, endpoint } = control.garbageNext;
-      this.garbage = { remaining: count, served: 0, endpoint: endpoint ?? 'any' };
-    }
     if (control.forgetAllSessions) this.forgetAllSessions();
     if (control.expireIdleSessions) this.expireIdleSessions();
     if (control.rejectLogins !== undefined) this.rejectingLogins = control.rejectLogins;
-    if (control.hang !== undefined) {
-      this.hanging = control.hang;
-      if (!control.hang) this.releaseParked();
-    }
+    this.server.applyFaults(control);
   }
 
   listen(port: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, this.host, () => {
-        this.server.off('error', reject);
-        this.port = (this.server.address() as AddressInfo).port;
-        resolve();
-      });
-    });
+    return this.server.listen(port);
   }
 
-  async close(): Promise<void> {
-    this.hanging = false;
-    if (!this.server.listening) return;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.releaseParked();
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   /** The request an approver's decision or a cancellation applies to; throws when its state forbids it. */
@@ -399,11 +367,6 @@ class Simulator implements PasswordSafeSimulator {
     return request;
   }
 
-  private releaseParked(): void {
-    for (const res of this.parked) res.socket?.destroy();
-    this.parked.clear();
-  }
-
   private remember(secret: string): string {
     this.issued.push(secret);
     return secret;
@@ -413,23 +376,6 @@ class Simulator implements PasswordSafeSimulator {
     if (this.errorBody === 'code')
       return { status, headers: { 'content-type': 'application/json' }, body: `${code}` };
     return message(status, `${code} - ${ERROR_CODES[code]}`);
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let reply: Reply | undefined;
-    try {
-      reply = await this.dispatch(req, res);
-    } catch (error) {
-      reply = error instanceof Rejection ? error.reply : message(500, 'Simulator error');
-    }
-    if (!reply || res.destroyed || res.headersSent) return;
-    const body = reply.body ?? '';
-    res.writeHead(reply.status, {
-      'cache-control': 'no-store',
-      ...reply.headers,
-      'content-length': String(Buffer.byteLength(body)),
-    });
-    res.end(body);
   }
 
   /** Answers one request, or returns undefined when it was parked by `hang`. */
@@ -469,14 +415,9 @@ class Simulator implements PasswordSafeSimulator {
     url: URL,
     target: Extract<Route, { kind: 'api' }>,
   ): Promise<Reply | undefined> {
-    if (this.hanging) {
-      this.parked.add(res);
-      res.once('close', () => this.parked.delete(res));
-      return undefined;
-    }
-    if (this.latencyMs > 0) await delay(this.latencyMs);
-    const fault = this.takeFault(target.endpoint);
-    if (fault) return fault;
+    const admitted = await this.server.admit(res, target.endpoint);
+    if (admitted === 'parked') return undefined;
+    if (admitted) return faultReply(admitted, target.endpoint);
     const requestId = target.requestId ?? 0;
     switch (target.handler) {
       case 'signIn':
@@ -494,20 +435,6 @@ class Simulator implements PasswordSafeSimulator {
       case 'checkin':
         return this.checkin(req, requestId);
     }
-  }
-
-  private takeFault(endpoint: ApiEndpoint): Reply | undefined {
-    const matches = (target: FaultEndpoint) => target === 'any' || target === endpoint;
-    if (this.failure.remaining > 0 && matches(this.failure.endpoint)) {
-      this.failure.remaining--;
-      return message(this.failure.status, `Simulated failure (HTTP ${this.failure.status})`);
-    }
-    if (this.garbage.remaining > 0 && matches(this.garbage.endpoint)) {
-      this.garbage.remaining--;
-      const garbage = garbageBody(endpoint, this.garbage.served++);
-      return { status: garbage.status, headers: { 'content-type': garbage.type }, body: garbage.body };
-    }
-    return undefined;
   }
 
   private async signIn(req: IncomingMessage): Promise<Reply> {
@@ -745,29 +672,18 @@ class Simulator implements PasswordSafeSimulator {
     return { status: 204 };
   }
 
-  private async control(req: IncomingMessage, url: URL): Promise<Reply> {
-    if (!isLoopbackAddress(req.socket.remoteAddress)) return message(403, 'control routes are loopback-only');
-    const post = req.method === 'POST';
-    switch (url.pathname) {
-      case '/__sim/counters':
-        return req.method === 'GET' ? json(200, this.counters) : message(405, 'method not allowed');
-      case '/__sim/faults': {
-        if (!post) return message(405, 'method not allowed');
-        const control = parseFaultControl(await readJsonObject(req));
-        if (typeof control === 'string') return message(400, control);
-        this.applyFaults(control);
-        return { status: 204 };
-      }
-      case '/__sim/redeem':
-        return post ? this.redeemRoute(await readJsonObject(req)) : message(405, 'method not allowed');
-      case '/__sim/approve':
-      case '/__sim/deny':
-        return post
-          ? this.decideRoute(url.pathname, await readJsonObject(req))
-          : message(405, 'method not allowed');
-      default:
-        return message(404, 'no such control route');
-    }
+  private control(req: IncomingMessage, url: URL): Promise<Reply> {
+    return answerControl(req, url, {
+      counters: this.counters,
+      problem: message,
+      parseFaults: parseFaultControl,
+      applyFaults: (control) => this.applyFaults(control),
+      posts: {
+        '/__sim/redeem': (body) => this.redeemRoute(body),
+        '/__sim/approve': (body) => this.decideRoute('approve', body),
+        '/__sim/deny': (body) => this.decideRoute('deny', body),
+      },
+    });
   }
 
   private redeemRoute(body: Record<string, unknown>): Reply {
@@ -779,11 +695,11 @@ class Simulator implements PasswordSafeSimulator {
   }
 
   /** Lets a separate process (demo mode, a bench) play the approver. */
-  private decideRoute(pathname: string, body: Record<string, unknown>): Reply {
+  private decideRoute(decision: 'approve' | 'deny', body: Record<string, unknown>): Reply {
     const requestId = body['requestId'];
     if (!positiveInteger(requestId)) return message(400, 'requestId is required');
     try {
-      if (pathname === '/__sim/approve') this.approve(requestId);
+      if (decision === 'approve') this.approve(requestId);
       else this.deny(requestId);
     } catch (error) {
       return message(409, (error as Error).message);
