@@ -6,8 +6,11 @@ import { type ApiEvent, json, type RouteContext } from './lib/events.js';
 import { observability } from './lib/middlewares.js';
 import { routes } from './routes.js';
 
-const onDemand = apiRoute(routes.syncInventory, async ({ broker }) => {
-  const appliances = await broker.inventory.sync.syncAll();
+/** An admin limited to some appliances syncs only those (review L3), as it reads only their audit. */
+const onDemand = apiRoute(routes.syncInventory, async ({ broker, principal }) => {
+  const appliances = await broker.inventory.sync.syncAll(
+    principal.appliances.includes('*') ? undefined : principal.appliances,
+  );
   broker.inventory.search.invalidate();
   return json(200, { appliances });
 });

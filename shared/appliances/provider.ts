@@ -85,12 +85,19 @@ export interface ConsolePage {
 }
 
 /**
- * What a click or a ticket request yields. `secret` is the one credential this answer carries (a ticket, a
- * connection token); `api` is the ticket API's body fields for this launch.
+ * What a click or a ticket request yields. `api` is the ticket API's body fields for this launch (the one
+ * answer that may carry its credential). `sourceRef` is the source's own, non-secret reference for what the
+ * launch opened (a Password Safe access request id): audited, and checked in when the link is revoked.
  */
 export type Launch =
-  | { kind: 'redirect'; location: string; expiresAt: number; api: Record<string, unknown> }
-  | { kind: 'page'; page: ConsolePage; expiresAt: number; api: Record<string, unknown> }
+  | {
+      kind: 'redirect';
+      location: string;
+      expiresAt: number;
+      api: Record<string, unknown>;
+      sourceRef?: string;
+    }
+  | { kind: 'page'; page: ConsolePage; expiresAt: number; api: Record<string, unknown>; sourceRef?: string }
   | {
       kind: 'download';
       fileName: string;
@@ -98,8 +105,14 @@ export type Launch =
       body: string;
       expiresAt: number;
       api: Record<string, unknown>;
+      sourceRef?: string;
     }
   | { kind: 'pending'; requestId: string; retryAfterSeconds: number; message: string; approver?: string };
+
+/** The source's reference for what a launch opened, if it has one. */
+export function sourceRefOf(launch: Launch): string | undefined {
+  return launch.kind === 'pending' ? launch.requestId : launch.sourceRef;
+}
 
 /** The calls the broker makes on one source. One long-lived client (and keep-alive pool) per appliance. */
 export interface ProviderClient<C = unknown, S = unknown> {

@@ -106,6 +106,8 @@ export class AuditLog {
     work: () => Promise<T>,
     failure: (error: unknown) => AuditOutcome,
     success?: (result: T) => AuditOutcome,
+    /** What the result adds to the event (a source's reference); adding anything costs a second write. */
+    details?: (result: T) => Partial<AuditInput>,
   ): Promise<T> {
     const event = this.build(input);
     // The work usually sends an appliance request: start it first and let it leave before the SDK's write.
@@ -124,11 +126,13 @@ export class AuditLog {
       );
       throw error;
     }
-    // The optimistic write assumed the usual outcome; a different one (an approval wait) replaces it.
+    // The optimistic write assumed the usual outcome and nothing more; a different outcome (an approval wait)
+    // or a detail only the result knows replaces it, under the same event id.
     const outcome = success?.(result) ?? event.outcome;
-    if (outcome !== event.outcome) {
+    const extra = details?.(result) ?? {};
+    if (outcome !== event.outcome || Object.keys(extra).length > 0) {
       await written.catch(() => undefined);
-      const final = { ...event, outcome };
+      const final = { ...event, ...extra, outcome };
       this.options.log(final);
       await this.put(final);
       return result;

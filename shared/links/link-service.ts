@@ -1,6 +1,6 @@
 import { ApplianceError } from '../appliances/errors.js';
 import type { ApplianceGateway } from '../appliances/gateway.js';
-import type { Device, Launch } from '../appliances/provider.js';
+import { type Device, type Launch, sourceRefOf } from '../appliances/provider.js';
 import type { Appliance } from '../appliances/providers.js';
 import type { AuditLog, AuditOutcome, RequestSource } from '../audit/audit-log.js';
 import {
@@ -17,7 +17,13 @@ import { DeviceUnavailableError, ForbiddenError, InvalidInputError, NotFoundErro
 import type { CursorCodec } from '../pagination/cursor.js';
 import type { ApplianceRegistry } from '../registry/appliances.js';
 import type { Table } from '../store/dynamo.js';
-import { auditFields, failureOutcome, launchOutcome, type TicketService } from '../tickets/ticket-service.js';
+import {
+  auditFields,
+  failureOutcome,
+  launchDetails,
+  launchOutcome,
+  type TicketService,
+} from '../tickets/ticket-service.js';
 import type { ConfirmationCodec } from './confirmation.js';
 import { type LinkRecord, type LinkState, LinkStore, viewerRequestOf } from './link-store.js';
 
@@ -383,13 +389,16 @@ export class LinkService {
         () => early ?? this.launchFor(target, link),
         failureOutcome,
         (result) => launchOutcome(result, false),
+        launchDetails,
       );
-      // Waiting for an approval uses nothing up: the same link opens the console once it is granted. The
-      // request is remembered on the link, so revoking the link checks it in at the source.
-      if (launch.kind === 'pending') {
-        await giveBack();
+      // Waiting for an approval uses nothing up: the same link opens the console once it is granted.
+      if (launch.kind === 'pending') await giveBack();
+      // What the launch opened at the source is remembered on the link (once), so revoking the link checks
+      // it in there (a Password Safe access request, pending or granted).
+      const opened = sourceRefOf(launch);
+      if (opened !== undefined && !link.requestIds?.has(opened)) {
         await this.store
-          .recordRequest(tokenHash, launch.requestId)
+          .recordRequest(tokenHash, opened)
           .catch((error) => this.options.warn('a click could not record its access request', error));
       }
       return { kind: 'launch', launch, linkId: link.id };

@@ -1,6 +1,12 @@
 import { ApplianceError } from '../appliances/errors.js';
 import type { ApplianceGateway } from '../appliances/gateway.js';
-import type { Device, Launch, LaunchContext, ViewerRequest } from '../appliances/provider.js';
+import {
+  type Device,
+  type Launch,
+  type LaunchContext,
+  sourceRefOf,
+  type ViewerRequest,
+} from '../appliances/provider.js';
 import { type Appliance, providerOf } from '../appliances/providers.js';
 import type { AuditInput, AuditLog, AuditOutcome, RequestSource } from '../audit/audit-log.js';
 import type { DeviceDirectory } from '../devices/directory.js';
@@ -36,6 +42,12 @@ export function failureOutcome(error: unknown): AuditOutcome {
 export function launchOutcome(launch: Launch, api: boolean): AuditOutcome {
   if (launch.kind === 'pending') return 'pending_approval';
   return api ? 'ticket_issued' : 'redirected';
+}
+
+/** What a launch adds to its audit event: the source's reference, never a credential. */
+export function launchDetails(launch: Launch): Partial<AuditInput> {
+  const sourceRef = sourceRefOf(launch);
+  return sourceRef === undefined ? {} : { sourceRef };
 }
 
 /** The request's launch fields as audit events carry them (never a credential). */
@@ -92,6 +104,7 @@ export class TicketService {
       () => this.launch(appliance, device, target.request, context),
       failureOutcome,
       (launch) => launchOutcome(launch, true),
+      launchDetails,
     );
   }
 

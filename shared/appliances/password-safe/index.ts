@@ -102,8 +102,8 @@ export const passwordSafe: ApplianceProvider<
       expiresAt: number,
     ): Promise<Launch | Exclude<RequestRefusal, 'pending'>> => {
       const answer = await api.openSession(cookie, requestId, viewerType === 'RDP' ? 'rdpfile' : 'sshticket');
-      if (answer.kind === 'rdpfile') return rdpLaunch(device, answer.file, expiresAt);
-      if (answer.kind === 'ticket') return sshLaunch(device, answer.ticket, expiresAt);
+      if (answer.kind === 'rdpfile') return rdpLaunch(device, answer.file, expiresAt, requestId);
+      if (answer.kind === 'ticket') return sshLaunch(device, answer.ticket, expiresAt, requestId);
       if (answer.why === 'pending') return pendingLaunch(device, viewerType, requestId);
       return answer.why;
     };

@@ -25,9 +25,10 @@ export function rdpFileFacts(file: string): { host?: string; port?: number; tick
 }
 
 /** An `rdpfile` session: the file itself, downloaded. */
-export function rdpLaunch(device: Device, file: string, expiresAt: number): Launch {
+export function rdpLaunch(device: Device, file: string, expiresAt: number, requestId?: number): Launch {
   return {
     kind: 'download',
+    ...(requestId === undefined ? {} : { sourceRef: String(requestId) }),
     fileName: `${systemNameOf(device)}.rdp`,
     contentType: 'application/x-rdp',
     body: file,
@@ -40,13 +41,19 @@ export function rdpLaunch(device: Device, file: string, expiresAt: number): Laun
  * An `sshticket` session: a page with the command to copy and an `ssh://` link. The session proxy takes the
  * ticket as the user name; the session's own `Command` is preferred when it gives one.
  */
-export function sshLaunch(device: Device, session: SessionTicket, expiresAt: number): Launch {
+export function sshLaunch(
+  device: Device,
+  session: SessionTicket,
+  expiresAt: number,
+  requestId?: number,
+): Launch {
   const port = Number(session.Port);
   const host = session.Host.includes(':') ? `[${session.Host}]` : session.Host;
   const command = session.Command?.trim() || `ssh -p ${port} ${session.Ticket}@${session.Host}`;
   const launchUrl = `ssh://${encodeURIComponent(session.Ticket)}@${host}:${port}`;
   return {
     kind: 'page',
+    ...(requestId === undefined ? {} : { sourceRef: String(requestId) }),
     page: {
       title: `SSH to ${device.name}`,
       message:
