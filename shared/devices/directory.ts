@@ -51,7 +51,9 @@ export class DeviceDirectory {
     if (hit) return hit;
     const synced = await this.options.inventory?.device(applianceId, deviceId);
     if (synced) return synced;
-    const devices = fresh ? [...fresh.values()] : await this.refresh(applianceId);
+    // Asked again after the await: a concurrent asker's listing may have landed meanwhile.
+    const listed = this.fresh(applianceId);
+    const devices = listed ? [...listed.values()] : await this.refresh(applianceId);
     const found = devices.find((device) => device.id === deviceId);
     if (!found) throw new NotFoundError('device', deviceId);
     return found;
