@@ -101,4 +101,4 @@ export async function docsResponse(path: string): Promise<ApiResult> {
 
 export const handler = middy<ApiEvent, ApiResult>()
   .use(observability())
-  .handler(async (event) => docsResponse(event.rawPath));
+  .handler(async (event) => docsResponse(event.rawPath ?? '/docs'));
