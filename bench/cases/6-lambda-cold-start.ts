@@ -150,6 +150,9 @@ function eventsFor(linkToken: string, deviceId: string, apiKey: string): Record<
       query: { q: 'rack' },
       principal,
     }),
+    appliances: apiEvent({ method: 'GET', routePath: '/v1/appliances', path: '/v1/appliances', principal }),
+    'links-list': apiEvent({ method: 'GET', routePath: '/v1/links', path: '/v1/links', principal }),
+    docs: apiEvent({ method: 'GET', routePath: '/docs', path: '/docs' }),
     // The scheduled run (EventBridge Scheduler), the function's main job.
     'inventory-sync': {},
   };
