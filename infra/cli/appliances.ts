@@ -9,6 +9,7 @@ import { idSchema, tlsSchema } from '../../shared/appliances/schemas.js';
 import { HttpsTransport } from '../../shared/appliances/transport.js';
 import type { Broker } from '../../shared/broker.js';
 import { NotFoundError } from '../../shared/errors.js';
+import { removeAppliance } from '../../shared/registry/remove-appliance.js';
 import {
   CliError,
   flag,
@@ -163,18 +164,8 @@ const remove: CliCommand = {
     idSchema.parse(id);
     const broker = await context.broker();
     await broker.registry.get(id);
-    await broker.registry.remove(id);
-    await broker.sessions.forget(id);
-    const devices = await broker.inventory.store.devicesOf(id);
-    if (devices.length) {
-      await broker.inventory.store.write(
-        id,
-        [],
-        devices.map((device) => device.id),
-      );
-      await broker.inventory.store.bumpVersion();
-    }
-    context.out(`removed appliance ${id} (credentials deleted, ${devices.length} inventory devices dropped)`);
+    const dropped = await removeAppliance(broker, id);
+    context.out(`removed appliance ${id} (credentials deleted, ${dropped} inventory devices dropped)`);
     return 0;
   },
 };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Broker } from '../../shared/broker.js';
 import type { ConfigFile } from '../../shared/config/file.js';
 import type { CreateLinkInput } from '../../shared/links/link-service.js';
+import { removeAppliance } from '../../shared/registry/remove-appliance.js';
 import { startDcvSimulator } from '../../simulators/dcv/simulator.js';
 import { startDsviewSimulator } from '../../simulators/dsview/simulator.js';
 import { startPasswordSafeSimulator } from '../../simulators/password-safe/simulator.js';
@@ -272,17 +273,7 @@ export async function removeDemoLeftovers(
   );
   const removed: string[] = [];
   for (const appliance of leftovers) {
-    await broker.registry.remove(appliance.id);
-    await broker.sessions.forget(appliance.id);
-    const devices = await broker.inventory.store.devicesOf(appliance.id);
-    if (devices.length) {
-      await broker.inventory.store.write(
-        appliance.id,
-        [],
-        devices.map((device) => device.id),
-      );
-      await broker.inventory.store.bumpVersion();
-    }
+    await removeAppliance(broker, appliance.id);
     removed.push(`appliance ${appliance.id}`);
   }
   const clientConfigured = config?.clients.some((client) => client.id === DEMO_CLIENT_ID) ?? false;

@@ -8,6 +8,7 @@ import type { ConfigFile } from '../../shared/config/file.js';
 import { DEFAULT_TABLE_NAME } from '../../shared/config/settings.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { logger } from '../../shared/observability.js';
+import { removeAppliance } from '../../shared/registry/remove-appliance.js';
 import { generateBrokerKeys } from '../../shared/secrets/broker-keys.js';
 import { SecretStore } from '../../shared/secrets/store.js';
 import { applyEnv, localAwsEnv } from './aws-env.js';
@@ -119,17 +120,7 @@ export async function removeUnlisted(
   const removed: string[] = [];
   for (const appliance of await broker.registry.list()) {
     if (appliances.has(appliance.id)) continue;
-    await broker.registry.remove(appliance.id);
-    await broker.sessions.forget(appliance.id);
-    const devices = await broker.inventory.store.devicesOf(appliance.id);
-    if (devices.length) {
-      await broker.inventory.store.write(
-        appliance.id,
-        [],
-        devices.map((device) => device.id),
-      );
-      await broker.inventory.store.bumpVersion();
-    }
+    await removeAppliance(broker, appliance.id);
     removed.push(`appliance ${appliance.id}`);
   }
   for (const client of await broker.clients.list()) {

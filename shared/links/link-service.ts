@@ -378,7 +378,13 @@ export class LinkService {
       return { kind: 'refused', state: 'revoked' };
     }
     if (!link.singleUse) this.remember(tokenHash, link);
-    const audit = this.auditOf(link, source);
+    // The source reference this link's launches are expected to carry (the one request it opened), written with
+    // the optimistic audit event, so a repeat click whose launch confirms it costs no second audit write.
+    const expectedRef = link.requestIds?.size === 1 ? [...link.requestIds][0] : undefined;
+    const audit = {
+      ...this.auditOf(link, source),
+      ...(expectedRef === undefined ? {} : { sourceRef: expectedRef }),
+    };
     let appliance: Appliance | undefined;
     try {
       // Inside the try: a registry failure after the claim must give a single-use link back too.
@@ -389,7 +395,7 @@ export class LinkService {
         () => early ?? this.launchFor(target, link),
         failureOutcome,
         (result) => launchOutcome(result, false),
-        launchDetails,
+        (result) => (sourceRefOf(result) === expectedRef ? {} : launchDetails(result)),
       );
       // Waiting for an approval uses nothing up: the same link opens the console once it is granted.
       if (launch.kind === 'pending') await giveBack();

@@ -89,6 +89,16 @@ describe('broker.config.example.json', () => {
     expect(config.clients.map((c) => c.id)).toEqual(['servicenow', 'runbook-mailer']);
     expect(config.sync).toEqual({ intervalSeconds: 900 });
   });
+
+  it('every appliance of every kind is accepted by the loader as written', () => {
+    const config = parseConfig(example, 'example');
+    expect(config.appliances.map((a) => `${a.id} (${a.kind})`)).toEqual([
+      'lab-mp1000 (dsview)',
+      'vcenter-prod (vcenter)',
+      'dcv-eu (dcv)',
+      'pam (password-safe)',
+    ]);
+  });
 });
 
 describe('config check', () => {

@@ -377,6 +377,13 @@ describe('each function in a fresh process with only its template environment', 
       204,
     );
     await expectAnswer('audit', route('GET', '/v1/audit', '/v1/audit', { query: { limit: '10' } }), 200);
+    await expectAnswer('appliances', route('GET', '/v1/appliances', '/v1/appliances'), 200);
+    await expectAnswer('links-list', route('GET', '/v1/links', '/v1/links'), 200);
+  });
+
+  it('the pages for a person: home and the API docs page', async () => {
+    await expectAnswer('home', apiEvent({ method: 'GET', routePath: '/', path: '/' }), 200);
+    await expectAnswer('docs', apiEvent({ method: 'GET', routePath: '/docs', path: '/docs' }), 200);
   });
 
   it('every setting the code reads is a template variable or a documented code default', () => {
