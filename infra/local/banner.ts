@@ -62,11 +62,13 @@ function modeTitle(kind: BannerFacts['mode']['kind']): string {
 function simulatedSources(sources: DemoSourceFacts[]): string[] {
   if (!sources.length) return [];
   const lines = ['', 'Simulated sources (HTTPS with a self-signed certificate, on this machine only):'];
+  // Aligned on the longest kind (`password-safe`), so every URL starts in one column.
+  const width = Math.max(...sources.map((source) => source.kind.length));
   for (const source of sources) {
     lines.push(
-      `  ${source.kind.padEnd(8)} ${source.url}  username ${source.username}  password ${source.password}`,
+      `  ${source.kind.padEnd(width)} ${source.url}  username ${source.username}  password ${source.password}`,
     );
-    lines.push(`  ${''.padEnd(8)} certificate SHA-256 ${source.fingerprint256}`);
+    lines.push(`  ${''.padEnd(width)} certificate SHA-256 ${source.fingerprint256}`);
   }
   lines.push(
     'A link sends the browser to a simulator, whose certificate is self-signed: the browser first warns that',
