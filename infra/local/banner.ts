@@ -66,7 +66,7 @@ function simulatedSources(sources: DemoSourceFacts[]): string[] {
   const width = Math.max(...sources.map((source) => source.kind.length));
   for (const source of sources) {
     lines.push(
-      `  ${source.kind.padEnd(width)} ${source.url}  username ${source.username}  password ${source.password}`,
+      `  ${source.kind.padEnd(width)} ${source.url}  ${source.labels?.username ?? 'username'} ${source.username}  ${source.labels?.password ?? 'password'} ${source.password}`,
     );
     lines.push(`  ${''.padEnd(width)} certificate SHA-256 ${source.fingerprint256}`);
   }

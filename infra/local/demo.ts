@@ -23,6 +23,8 @@ export interface DemoSourceFacts {
   url: string;
   username: string;
   password: string;
+  /** What the source calls the two (DCV: client id and secret; Password Safe: run-as user and API key). */
+  labels?: { username: string; password: string };
   fingerprint256: string;
   /** The banner line's label: `demo launch link` (the contract's) for DSView, `demo <kind> link` for the rest. */
   linkLabel: string;
@@ -117,6 +119,7 @@ const passwordSafe: DemoSourceDefinition = {
         url: simulator.baseUrl,
         username: runAs,
         password: apiKey,
+        labels: { username: 'run as', password: 'api key' },
         fingerprint256: simulator.fingerprint256,
         linkLabel: 'demo password-safe link',
         link: { applianceId: appliance.id, deviceId: PASSWORD_SAFE_DEMO_ACCOUNT, viewerType: 'RDP' },
@@ -186,6 +189,7 @@ const dcv: DemoSourceDefinition = {
         url: simulator.url,
         username: clientId,
         password: clientSecret,
+        labels: { username: 'client id', password: 'client secret' },
         fingerprint256: simulator.fingerprint256,
         linkLabel: 'demo dcv link',
         ...(ready ? { link: { applianceId: appliance.id, deviceId: ready.Id, viewerType: 'DCV' } } : {}),

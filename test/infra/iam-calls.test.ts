@@ -6,6 +6,12 @@ import { SCHEDULED_SYNC_EVENT } from '../../infra/constructs/schedule.js';
 import { createHandler as createKeysInitHandler } from '../../infra/handlers/broker-keys-init.js';
 import { handlers } from '../../infra/local/handlers.js';
 import { type Broker, createBroker, useBroker } from '../../shared/broker.js';
+import { type DcvSimulator, startDcvSimulator } from '../../simulators/dcv/simulator.js';
+import {
+  type PasswordSafeSimulator,
+  startPasswordSafeSimulator,
+} from '../../simulators/password-safe/simulator.js';
+import { startVcenterSimulator, type VcenterSimulator } from '../../simulators/vcenter/simulator.js';
 import { AwsCallRecorder, type RecordedCall } from '../support/aws-recorder.js';
 import { deviceOfType, mintTicket, newLink, startTestBroker, type TestBroker } from '../support/broker.js';
 import {
@@ -77,8 +83,47 @@ function lazyBroker(name: string): Promise<Broker> {
 const lambdaContext = (name: string) =>
   ({ functionName: name, awsRequestId: randomBytes(8).toString('hex'), logStreamName: 'test' }) as Context;
 
+let sources: { vcenter: VcenterSimulator; dcv: DcvSimulator; passwordSafe: PasswordSafeSimulator };
+
 beforeAll(async () => {
-  t = await startTestBroker();
+  const [vcenter, dcv, passwordSafe] = await Promise.all([
+    startVcenterSimulator({ host: '127.0.0.1', port: 0 }),
+    startDcvSimulator({ host: '127.0.0.1', port: 0 }),
+    startPasswordSafeSimulator({ host: '127.0.0.1', port: 0 }),
+  ]);
+  sources = { vcenter, dcv, passwordSafe };
+  for (const account of passwordSafe.accounts) {
+    passwordSafe.setApprovalRequired(`${account.systemId}.${account.accountId}`, false);
+  }
+  // Every kind's calls go through the same registry and session partitions: the simulator proves it.
+  t = await startTestBroker({
+    extraAppliances: [
+      {
+        id: 'vc',
+        name: 'vCenter',
+        kind: 'vcenter',
+        baseUrl: vcenter.url,
+        credentials: vcenter.credentials,
+        tls: { caPem: vcenter.certPem },
+      },
+      {
+        id: 'dcv',
+        name: 'DCV',
+        kind: 'dcv',
+        baseUrl: dcv.url,
+        credentials: dcv.credentials,
+        tls: { caPem: dcv.certPem },
+      },
+      {
+        id: 'pam',
+        name: 'Password Safe',
+        kind: 'password-safe',
+        baseUrl: passwordSafe.baseUrl,
+        credentials: { apiKey: passwordSafe.credentials.apiKey!, runAs: passwordSafe.credentials.runAs! },
+        tls: { caPem: passwordSafe.certPem },
+      },
+    ] as never,
+  });
   keysSecretIds.add(t.keysSecretId);
   instrumentHandlers();
 });
@@ -88,6 +133,7 @@ afterAll(async () => {
   recorder.stop();
   for (const broker of brokers.values()) await (await broker).close();
   await t?.close();
+  await Promise.all(Object.values(sources ?? {}).map((sim) => sim.close()));
 });
 
 describe('every function, driven through realistic requests', () => {
@@ -107,6 +153,29 @@ describe('every function, driven through realistic requests', () => {
     await newLink(t);
   });
 
+  it('logs in, lists, mints and clicks through every provider kind', async () => {
+    for (const applianceId of ['vc', 'dcv', 'pam']) {
+      const login = await t.call('POST', `/v1/appliances/${applianceId}/login`, { key: t.keys.admin });
+      expect(login.status, login.text).toBe(200);
+      const listed = await t.call('GET', `/v1/appliances/${applianceId}/devices`, { key: t.keys.admin });
+      expect(listed.status, listed.text).toBe(200);
+      const device = (listed.json as { devices: { id: string; viewerTypes: string[] }[] }).devices.find(
+        (candidate) => candidate.viewerTypes.length > 0,
+      )!;
+      const viewerType = device.viewerTypes[0]!;
+      const path = `/v1/appliances/${applianceId}/devices/${encodeURIComponent(device.id)}/tickets`;
+      const ticket = await t.call('POST', path, { key: t.keys.admin, body: { viewerType, reason: 'INC-7' } });
+      expect(ticket.status, ticket.text).toBe(201);
+      const link = await t.call('POST', '/v1/links', {
+        key: t.keys.admin,
+        body: { applianceId, deviceId: device.id, viewerType },
+      });
+      expect(link.status, link.text).toBe(201);
+      const click = await t.call('GET', new URL((link.json as { url: string }).url).pathname);
+      expect(click.status, `${applianceId} click`).toBeLessThan(400);
+    }
+  });
+
   it('syncs the inventory on the API and on the schedule, then searches it', async () => {
     const sync = await t.call('POST', '/v1/inventory/sync', { key: t.keys.admin });
     expect(sync.status, sync.text).toBe(200);
@@ -115,7 +184,7 @@ describe('every function, driven through realistic requests', () => {
       lambdaContext('inventory-sync'),
       () => undefined,
     )) as { appliances: { status: string }[] };
-    expect(scheduled.appliances.map((result) => result.status)).toEqual(['ok']);
+    expect(scheduled.appliances.map((result) => result.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
     const search = await t.call('GET', '/v1/devices?q=rack&limit=5', { key: t.keys.reader });
     expect(search.status, search.text).toBe(200);
     const byAppliance = await t.call('GET', '/v1/devices?applianceId=lab', { key: t.keys.reader });
