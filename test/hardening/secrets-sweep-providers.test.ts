@@ -1,13 +1,17 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logger } from '../../shared/observability.js';
-import { type DcvSimulator, startDcvSimulator } from '../../simulators/dcv/simulator.js';
-import {
-  type PasswordSafeSimulator,
-  startPasswordSafeSimulator,
-} from '../../simulators/password-safe/simulator.js';
-import { startVcenterSimulator, type VcenterSimulator } from '../../simulators/vcenter/simulator.js';
+import type { DcvSimulator } from '../../simulators/dcv/simulator.js';
+import type { PasswordSafeSimulator } from '../../simulators/password-safe/simulator.js';
+import type { VcenterSimulator } from '../../simulators/vcenter/simulator.js';
 import { type CallResult, startTestBroker, type TestBroker } from '../support/broker.js';
+import {
+  dcvAppliance,
+  passwordSafeAppliance,
+  startWaveTwoSources,
+  vcenterAppliance,
+  type WaveTwoSources,
+} from '../support/sources.js';
 
 /**
  * The secrets sweep for every wave-2 kind: each source's devices listed, a ticket and a link click of every
@@ -18,6 +22,7 @@ import { type CallResult, startTestBroker, type TestBroker } from '../support/br
  */
 
 let t: TestBroker;
+let sources: WaveTwoSources;
 let vcenter: VcenterSimulator;
 let dcv: DcvSimulator;
 let passwordSafe: PasswordSafeSimulator;
@@ -27,57 +32,26 @@ const responses: { what: string; text: string; carrier: boolean }[] = [];
 const text = (result: CallResult) => `${result.status}\n${JSON.stringify(result.headers)}\n${result.text}`;
 
 beforeAll(async () => {
-  [vcenter, dcv, passwordSafe] = await Promise.all([
-    startVcenterSimulator({ host: '127.0.0.1', port: 0 }),
-    startDcvSimulator({ host: '127.0.0.1', port: 0 }),
-    startPasswordSafeSimulator({ host: '127.0.0.1', port: 0 }),
-  ]);
-  for (const account of passwordSafe.accounts) {
-    passwordSafe.setApprovalRequired(`${account.systemId}.${account.accountId}`, false);
-  }
+  sources = await startWaveTwoSources();
+  ({ vcenter, dcv, passwordSafe } = sources);
   t = await startTestBroker({
     env: { CLIENT_RATE_LIMIT_PER_MINUTE: '100000', LAUNCH_FAILURES_PER_MINUTE: '100000' },
     extraAppliances: [
-      {
-        id: 'vc',
-        name: 'vCenter',
-        kind: 'vcenter',
-        baseUrl: vcenter.url,
-        htmlConsole: { scriptUrls: ['https://sdk.example/wmks.min.js'] },
-        credentials: vcenter.credentials,
-        tls: { caPem: vcenter.certPem },
-      },
-      {
+      vcenterAppliance(vcenter, { htmlConsole: { scriptUrls: ['https://sdk.example/wmks.min.js'] } }),
+      vcenterAppliance(vcenter, {
         id: 'vc-wrong',
         name: 'vCenter, wrong password',
-        kind: 'vcenter',
-        baseUrl: vcenter.url,
         credentials: { username: vcenter.credentials.username, password: 'not-the-password-0123' },
-        tls: { caPem: vcenter.certPem },
-      },
-      {
-        id: 'dcv',
-        name: 'DCV',
-        kind: 'dcv',
-        baseUrl: dcv.url,
-        credentials: dcv.credentials,
-        tls: { caPem: dcv.certPem },
-      },
-      {
-        id: 'pam',
-        name: 'Password Safe',
-        kind: 'password-safe',
-        baseUrl: passwordSafe.baseUrl,
-        credentials: { apiKey: passwordSafe.credentials.apiKey!, runAs: passwordSafe.credentials.runAs! },
-        tls: { caPem: passwordSafe.certPem },
-      },
-    ] as never,
+      }),
+      dcvAppliance(dcv),
+      passwordSafeAppliance(passwordSafe),
+    ],
   });
   logger.setLogLevel('DEBUG');
 });
 afterAll(async () => {
   await t?.close();
-  await Promise.all([vcenter?.close(), dcv?.close(), passwordSafe?.close()]);
+  await sources?.close();
 });
 
 async function exercise(applianceId: string): Promise<void> {

@@ -6,14 +6,9 @@ import { SCHEDULED_SYNC_EVENT } from '../../infra/constructs/schedule.js';
 import { createHandler as createKeysInitHandler } from '../../infra/handlers/broker-keys-init.js';
 import { handlers } from '../../infra/local/handlers.js';
 import { type Broker, createBroker, useBroker } from '../../shared/broker.js';
-import { type DcvSimulator, startDcvSimulator } from '../../simulators/dcv/simulator.js';
-import {
-  type PasswordSafeSimulator,
-  startPasswordSafeSimulator,
-} from '../../simulators/password-safe/simulator.js';
-import { startVcenterSimulator, type VcenterSimulator } from '../../simulators/vcenter/simulator.js';
 import { AwsCallRecorder, type RecordedCall } from '../support/aws-recorder.js';
 import { deviceOfType, mintTicket, newLink, startTestBroker, type TestBroker } from '../support/broker.js';
+import { startWaveTwoSources, type WaveTwoSources } from '../support/sources.js';
 import {
   type Decision,
   describeGrant,
@@ -83,47 +78,12 @@ function lazyBroker(name: string): Promise<Broker> {
 const lambdaContext = (name: string) =>
   ({ functionName: name, awsRequestId: randomBytes(8).toString('hex'), logStreamName: 'test' }) as Context;
 
-let sources: { vcenter: VcenterSimulator; dcv: DcvSimulator; passwordSafe: PasswordSafeSimulator };
+let sources: WaveTwoSources;
 
 beforeAll(async () => {
-  const [vcenter, dcv, passwordSafe] = await Promise.all([
-    startVcenterSimulator({ host: '127.0.0.1', port: 0 }),
-    startDcvSimulator({ host: '127.0.0.1', port: 0 }),
-    startPasswordSafeSimulator({ host: '127.0.0.1', port: 0 }),
-  ]);
-  sources = { vcenter, dcv, passwordSafe };
-  for (const account of passwordSafe.accounts) {
-    passwordSafe.setApprovalRequired(`${account.systemId}.${account.accountId}`, false);
-  }
+  sources = await startWaveTwoSources();
   // Every kind's calls go through the same registry and session partitions: the simulator proves it.
-  t = await startTestBroker({
-    extraAppliances: [
-      {
-        id: 'vc',
-        name: 'vCenter',
-        kind: 'vcenter',
-        baseUrl: vcenter.url,
-        credentials: vcenter.credentials,
-        tls: { caPem: vcenter.certPem },
-      },
-      {
-        id: 'dcv',
-        name: 'DCV',
-        kind: 'dcv',
-        baseUrl: dcv.url,
-        credentials: dcv.credentials,
-        tls: { caPem: dcv.certPem },
-      },
-      {
-        id: 'pam',
-        name: 'Password Safe',
-        kind: 'password-safe',
-        baseUrl: passwordSafe.baseUrl,
-        credentials: { apiKey: passwordSafe.credentials.apiKey!, runAs: passwordSafe.credentials.runAs! },
-        tls: { caPem: passwordSafe.certPem },
-      },
-    ] as never,
-  });
+  t = await startTestBroker({ extraAppliances: sources.appliances });
   keysSecretIds.add(t.keysSecretId);
   instrumentHandlers();
 });
@@ -133,7 +93,7 @@ afterAll(async () => {
   recorder.stop();
   for (const broker of brokers.values()) await (await broker).close();
   await t?.close();
-  await Promise.all(Object.values(sources ?? {}).map((sim) => sim.close()));
+  await sources?.close();
 });
 
 describe('every function, driven through realistic requests', () => {

@@ -20,7 +20,7 @@ import { applyConfig } from '../../shared/config/apply.js';
 import { readSettings, settingsSchema } from '../../shared/config/settings.js';
 import { type DsviewSimulator, startDsviewSimulator } from '../../simulators/dsview/simulator.js';
 import { type LocalAws, useLocalAws } from '../support/aws.js';
-import { deviceOfType } from '../support/broker.js';
+import { deviceOfType, labAppliance } from '../support/broker.js';
 import { DEPLOYMENT, lambdaByDescription, resolve } from './iam-policy.js';
 import { functionEnv, functionIds, single, synth } from './support.js';
 
@@ -257,18 +257,7 @@ describe('each function in a fresh process with only its template environment', 
       secretsManager: aws.secrets,
     });
     await applyConfig(broker, {
-      appliances: [
-        {
-          id: 'lab',
-          name: 'Lab MP1000',
-          baseUrl: sim.url,
-          kind: 'dsview',
-          platform: 'MP1000',
-          firmwareVersion: '3.33.8',
-          credentials: { username: sim.username, password: sim.password },
-          tls: { caPem: sim.certPem },
-        },
-      ],
+      appliances: [labAppliance(sim)],
       clients: [
         { id: ADMIN.clientId, apiKey: ADMIN_KEY, scopes: [...ADMIN.scopes], appliances: ADMIN.appliances },
       ],

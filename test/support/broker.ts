@@ -125,19 +125,7 @@ export async function startTestBroker(
     operator: key('operator'),
   };
   await applyConfig(broker, {
-    appliances: [
-      {
-        id: 'lab',
-        name: 'Lab MP1000',
-        baseUrl: sim.url,
-        kind: 'dsview',
-        platform: 'MP1000',
-        firmwareVersion: '3.33.8',
-        credentials: { username: sim.username, password: sim.password },
-        tls: { caPem: sim.certPem },
-      },
-      ...(options.extraAppliances ?? []),
-    ],
+    appliances: [labAppliance(sim), ...(options.extraAppliances ?? [])],
     clients: [
       { id: 'admin', apiKey: keys.admin, scopes: ['admin'], appliances: ['*'] },
       { id: 'reader', apiKey: keys.reader, scopes: ['devices:read'], appliances: ['*'] },
@@ -258,6 +246,22 @@ export const problemType = (name: string): string => `${PROBLEM_BASE}${name}`;
 /** The fields a 400 problem names, in order; none for any other answer. */
 export const errorFields = (result: CallResult): string[] =>
   (result.json?.errors ?? []).map((error: { field: string }) => error.field);
+
+/** The "lab" DSView appliance every test broker serves: the config entry that trusts this simulator. */
+export function labAppliance(
+  sim: Pick<DsviewSimulator, 'url' | 'username' | 'password' | 'certPem'>,
+): ConfigFile['appliances'][number] {
+  return {
+    id: 'lab',
+    name: 'Lab MP1000',
+    baseUrl: sim.url,
+    kind: 'dsview',
+    platform: 'MP1000',
+    firmwareVersion: '3.33.8',
+    credentials: { username: sim.username, password: sim.password },
+    tls: { caPem: sim.certPem },
+  };
+}
 
 /** The id of the simulator's first device of a programmatic type (by default the plain KVM, ADX-IP-IQ). */
 export function deviceOfType(sim: Pick<DsviewSimulator, 'devices'>, type = 'ADX-IP-IQ'): string {
