@@ -6,6 +6,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { ClientStore } from './auth/clients.js';
 import { type Clock, systemClock } from './clock.js';
 import { readSettings, type Settings } from './config/settings.js';
+import { deriveKey } from './crypto/index.js';
 import { DeviceDirectory } from './devices/directory.js';
 import { InventorySearch } from './inventory/search.js';
 import { InventoryStore } from './inventory/store.js';
@@ -76,7 +77,6 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     registry,
     connectTimeoutMs: settings.APPLIANCE_CONNECT_TIMEOUT_MS,
     requestTimeoutMs: settings.APPLIANCE_REQUEST_TIMEOUT_MS,
-    clock,
     allowInsecureTls: settings.ALLOW_INSECURE_APPLIANCES,
     onInsecureTls: (applianceId) =>
       logger.warn('TLS verification is off for this appliance (tls.insecure)', { applianceId }),
@@ -137,7 +137,8 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     confirmDefault: settings.LINK_CONFIRM_DEFAULT,
     clients,
     gateway,
-    confirmations: new ConfirmationCodec(keys.apiKeyPepper, clock),
+    // Its own key, derived from the cursor signing key: the API-key pepper signs nothing a browser sees.
+    confirmations: new ConfirmationCodec(deriveKey(keys.cursorKey, 'link confirmation'), clock),
     cursors,
     warn: warnWithError,
   });

@@ -1,4 +1,3 @@
-import type { Clock } from '../clock.js';
 import type { ApplianceRegistry } from '../registry/appliances.js';
 import type { SessionManager } from '../sessions/manager.js';
 import { ApplianceTlsError } from './errors.js';
@@ -8,7 +7,6 @@ import { HttpsTransport, type TransportOptions } from './transport.js';
 
 export interface GatewayOptions extends TransportOptions {
   registry: ApplianceRegistry;
-  clock: Clock;
   /** `ALLOW_INSECURE_APPLIANCES`: false refuses every appliance registered with `tls.insecure`. */
   allowInsecureTls: boolean;
 }
@@ -34,7 +32,10 @@ export class InsecureTlsRefusedError extends ApplianceTlsError {
  * replaces the client so a new certificate pin takes effect at once.
  */
 export class ApplianceGateway {
-  private readonly clients = new Map<string, { fingerprint: string; client: ProviderClient }>();
+  private readonly clients = new Map<
+    string,
+    { appliance: Appliance; fingerprint: string; client: ProviderClient }
+  >();
   private sessions: SessionManager | undefined;
 
   constructor(private readonly options: GatewayOptions) {}
@@ -64,19 +65,19 @@ export class ApplianceGateway {
   clientFor(appliance: Appliance): ProviderClient {
     if (isInsecure(appliance) && !this.options.allowInsecureTls)
       throw new InsecureTlsRefusedError(appliance.id);
-    const fingerprint = JSON.stringify(appliance);
     const existing = this.clients.get(appliance.id);
-    if (existing?.fingerprint === fingerprint) return existing.client;
+    // The registry hands out the same record object while it is cached: a click needs no serialization.
+    if (existing?.appliance === appliance) return existing.client;
+    const fingerprint = JSON.stringify(appliance);
+    if (existing?.fingerprint === fingerprint) {
+      existing.appliance = appliance;
+      return existing.client;
+    }
     if (existing) void existing.client.close().catch(() => undefined);
-    const {
-      registry: _registry,
-      clock: _clock,
-      allowInsecureTls: _allow,
-      ...transportOptions
-    } = this.options;
+    const { registry: _registry, allowInsecureTls: _allow, ...transportOptions } = this.options;
     const transport = new HttpsTransport(appliance.id, appliance.baseUrl, appliance.tls, transportOptions);
     const client = providerOf(appliance.kind).client(appliance, transport);
-    this.clients.set(appliance.id, { fingerprint, client });
+    this.clients.set(appliance.id, { appliance, fingerprint, client });
     return client;
   }
 
