@@ -1,30 +1,14 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
-import { ApplianceError } from '../shared/appliances/errors.js';
 import { getBroker } from '../shared/broker.js';
 import { DeviceUnavailableError } from '../shared/errors.js';
 import { logger, metrics } from '../shared/observability.js';
 import { sourceOf } from './lib/api-route.js';
 import type { ApiEvent, ApiResult } from './lib/events.js';
-import { clickResponse, htmlErrors } from './lib/launch-response.js';
+import { clickResponse, failurePage, htmlErrors, refusalPage } from './lib/launch-response.js';
 import { observability } from './lib/middlewares.js';
-import { CONFIRMATION_FIELD, confirmPage, LINK_NOT_FOUND, page } from './lib/pages.js';
+import { CONFIRMATION_FIELD, confirmPage } from './lib/pages.js';
 import { toProblem } from './lib/problem.js';
-
-const REFUSALS = {
-  not_found: LINK_NOT_FOUND,
-  revoked: LINK_NOT_FOUND,
-  expired: {
-    status: 410,
-    title: 'Link expired',
-    message: 'This launch link has expired. Ask for a new one.',
-  },
-  used: {
-    status: 410,
-    title: 'Link already used',
-    message: 'This single-use launch link has already been used.',
-  },
-} as const;
 
 /** The confirm form is one short field; anything longer is not from our page. */
 const MAX_FORM_BYTES = 1024;
@@ -81,29 +65,10 @@ export const handler = middy<ApiEvent, ApiResult>()
     }
     if (result.kind === 'refused') {
       metrics.addMetric(`LaunchRefused`, MetricUnit.Count, 1);
-      return page({
-        ...REFUSALS[result.state],
-        fallbackUrl: result.state === 'revoked' ? undefined : result.fallbackUrl,
-      });
+      return refusalPage(result.state, result.fallbackUrl);
     }
-    if (result.error instanceof DeviceUnavailableError) {
-      metrics.addMetric('LaunchDeviceUnavailable', MetricUnit.Count, 1);
-      return page({
-        status: 409,
-        title: 'The console cannot be opened now',
-        message: `${result.error.reason}. Nothing was used up; try the link again once that has changed.`,
-        fallbackUrl: result.fallbackUrl,
-      });
-    }
-    metrics.addMetric('LaunchApplianceFailed', MetricUnit.Count, 1);
-    const timedOut = result.error instanceof ApplianceError && result.error.kind === 'timeout';
-    logger.warn('launch: appliance failed', { problem: toProblem(result.error).type });
-    return page({
-      status: timedOut ? 504 : 502,
-      title: timedOut ? 'The appliance did not answer' : 'The appliance could not open the console',
-      message: timedOut
-        ? 'The console appliance did not answer in time. Nothing was used up; try the link again in a minute.'
-        : 'The console appliance refused or failed the request. Nothing was used up; try the link again in a minute.',
-      fallbackUrl: result.fallbackUrl,
-    });
+    const unavailable = result.error instanceof DeviceUnavailableError;
+    metrics.addMetric(unavailable ? 'LaunchDeviceUnavailable' : 'LaunchApplianceFailed', MetricUnit.Count, 1);
+    if (!unavailable) logger.warn('launch: appliance failed', { problem: toProblem(result.error).type });
+    return failurePage(result.error, result.fallbackUrl);
   });

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
+import { ApplianceError } from '../../shared/appliances/errors.js';
 import type { ConsolePage, Launch } from '../../shared/appliances/provider.js';
+import { DeviceUnavailableError } from '../../shared/errors.js';
 import { logger } from '../../shared/observability.js';
 import { type ApiEvent, type ApiResult, json } from './events.js';
 import { escapeHtml, LAUNCH_HEADERS, LINK_NOT_FOUND, page } from './pages.js';
@@ -142,3 +144,44 @@ const ERROR_PAGES = {
   },
   504: FAILED,
 } as const;
+
+const REFUSALS = {
+  not_found: LINK_NOT_FOUND,
+  revoked: LINK_NOT_FOUND,
+  expired: {
+    status: 410,
+    title: 'Link expired',
+    message: 'This launch link has expired. Ask for a new one.',
+  },
+  used: {
+    status: 410,
+    title: 'Link already used',
+    message: 'This single-use launch link has already been used.',
+  },
+} as const;
+
+/** A link that cannot be used: unknown and revoked read alike (never which), expired and used say so. */
+export function refusalPage(state: keyof typeof REFUSALS, fallbackUrl?: string): ApiResult {
+  return page({ ...REFUSALS[state], fallbackUrl: state === 'revoked' ? undefined : fallbackUrl });
+}
+
+/** A click whose launch failed: what happened in words, nothing used up, and the source's own way in. */
+export function failurePage(error: unknown, fallbackUrl: string): ApiResult {
+  if (error instanceof DeviceUnavailableError) {
+    return page({
+      status: 409,
+      title: 'The console cannot be opened now',
+      message: `${error.reason}. Nothing was used up; try the link again once that has changed.`,
+      fallbackUrl,
+    });
+  }
+  const timedOut = error instanceof ApplianceError && error.kind === 'timeout';
+  return page({
+    status: timedOut ? 504 : 502,
+    title: timedOut ? 'The appliance did not answer' : 'The appliance could not open the console',
+    message: timedOut
+      ? 'The console appliance did not answer in time. Nothing was used up; try the link again in a minute.'
+      : 'The console appliance refused or failed the request. Nothing was used up; try the link again in a minute.',
+    fallbackUrl,
+  });
+}
