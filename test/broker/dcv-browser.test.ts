@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DcvSimulator, startDcvSimulator } from '../../simulators/dcv/simulator.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import { type Chromium, chromiumAvailable, launchChromium } from '../support/browser.js';
+import { dcvAppliance } from '../support/sources.js';
 
 /**
  * A real browser follows a DCV link: Debian's Chromium opens `/launch/<token>`, follows the 302 to the
@@ -16,16 +17,7 @@ beforeAll(async () => {
   if (!chromiumAvailable) return;
   sim = await startDcvSimulator({ sessionCount: 5 });
   t = await startTestBroker({
-    extraAppliances: [
-      {
-        id: 'dcv',
-        name: 'DCV',
-        kind: 'dcv',
-        baseUrl: sim.url,
-        tls: { caPem: sim.certPem },
-        credentials: { ...sim.credentials },
-      },
-    ],
+    extraAppliances: [dcvAppliance(sim)],
   });
   browser = await launchChromium({ acceptSelfSigned: true, profilePrefix: 'clb-chromium-dcv-' });
 }, 60_000);

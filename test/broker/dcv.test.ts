@@ -2,6 +2,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DcvSimulator, generatedSessions, startDcvSimulator } from '../../simulators/dcv/simulator.js';
 import { errorFields, openViewer, problemType, startTestBroker, type TestBroker } from '../support/broker.js';
+import { dcvAppliance } from '../support/sources.js';
 
 /**
  * The DCV provider behind the real handlers: tickets and links against the DCV Session Manager simulator, the
@@ -29,16 +30,7 @@ beforeAll(async () => {
   sessions[0]!.Tags.push({ Key: 'incident', Value: 'INC-4711' });
   sim = await startDcvSimulator({ sessions });
   t = await startTestBroker({
-    extraAppliances: [
-      {
-        id: 'dcv',
-        name: 'DCV Session Manager',
-        kind: 'dcv',
-        baseUrl: sim.url,
-        tls: { caPem: sim.certPem },
-        credentials: { ...sim.credentials },
-      },
-    ],
+    extraAppliances: [dcvAppliance(sim, { name: 'DCV Session Manager' })],
   });
 }, 60_000);
 afterAll(async () => {

@@ -5,6 +5,7 @@ import {
 } from '../../simulators/password-safe/simulator.js';
 import { newLink, startTestBroker, type TestBroker } from '../support/broker.js';
 import { type Chromium, chromiumAvailable, launchChromium } from '../support/browser.js';
+import { passwordSafeAppliance } from '../support/sources.js';
 
 /** A real browser opens a Password Safe SSH link and finds the `ssh://` link and the command on the page. */
 
@@ -16,16 +17,7 @@ beforeAll(async () => {
   if (!chromiumAvailable) return;
   ps = await startPasswordSafeSimulator();
   t = await startTestBroker({
-    extraAppliances: [
-      {
-        id: 'pam',
-        name: 'Lab Password Safe',
-        kind: 'password-safe',
-        baseUrl: ps.baseUrl,
-        tls: { caPem: ps.certPem },
-        credentials: { ...ps.credentials } as { apiKey: string; runAs: string },
-      },
-    ],
+    extraAppliances: [passwordSafeAppliance(ps, { name: 'Lab Password Safe' })],
   });
   browser = await launchChromium();
 });

@@ -4,6 +4,7 @@ import {
   startPasswordSafeSimulator,
 } from '../../simulators/password-safe/simulator.js';
 import { newLink, problemType, startTestBroker, type TestBroker } from '../support/broker.js';
+import { passwordSafeAppliance } from '../support/sources.js';
 
 /**
  * Password Safe through the whole broker (DynamoDB Local, sealed sessions, links and the ticket API) against
@@ -25,16 +26,7 @@ let t: TestBroker;
 beforeAll(async () => {
   ps = await startPasswordSafeSimulator();
   t = await startTestBroker({
-    extraAppliances: [
-      {
-        id: PAM,
-        name: 'Lab Password Safe',
-        kind: 'password-safe',
-        baseUrl: ps.baseUrl,
-        tls: { caPem: ps.certPem },
-        credentials: { ...ps.credentials } as { apiKey: string; runAs: string },
-      },
-    ],
+    extraAppliances: [passwordSafeAppliance(ps, { id: PAM, name: 'Lab Password Safe' })],
   });
 });
 afterAll(async () => {

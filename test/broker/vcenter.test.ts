@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVcenterSimulator, type VcenterSimulator } from '../../simulators/vcenter/simulator.js';
 import { errorFields, problemType, startTestBroker, type TestBroker } from '../support/broker.js';
+import { vcenterAppliance } from '../support/sources.js';
 
 /**
  * vCenter through the broker's public API: the ticket API and links for VMRC and WEBMKS against the simulated
@@ -14,16 +15,6 @@ const STYLE_URL = 'https://styles.example.test/wmks-all.css';
 let t: TestBroker;
 let sim: VcenterSimulator;
 let big: VcenterSimulator;
-
-const vcenterEntry = (id: string, source: VcenterSimulator, extra: Record<string, unknown> = {}) => ({
-  id,
-  name: `vCenter ${id}`,
-  kind: 'vcenter' as const,
-  baseUrl: source.url,
-  tls: { caPem: source.certPem },
-  credentials: { ...source.credentials },
-  ...extra,
-});
 
 const ticket = (appliance: string, vm: string, body: Record<string, unknown>) =>
   t.call('POST', `/v1/appliances/${appliance}/devices/${vm}/tickets`, { key: t.keys.admin, body });
@@ -42,9 +33,9 @@ beforeAll(async () => {
   big = await startVcenterSimulator({ vmCount: 5000 });
   t = await startTestBroker({
     extraAppliances: [
-      vcenterEntry('vc', sim, { htmlConsole: { scriptUrls: [SDK_URL], styleUrls: [STYLE_URL] } }),
-      vcenterEntry('vc-plain', sim),
-      vcenterEntry('vc-big', big),
+      vcenterAppliance(sim, { htmlConsole: { scriptUrls: [SDK_URL], styleUrls: [STYLE_URL] } }),
+      vcenterAppliance(sim, { id: 'vc-plain', name: 'vCenter vc-plain' }),
+      vcenterAppliance(big, { id: 'vc-big', name: 'vCenter vc-big' }),
     ],
   });
 });

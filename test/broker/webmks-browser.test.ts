@@ -5,6 +5,7 @@ import { defaultCertificate } from '../../simulators/certificate.js';
 import { startVcenterSimulator, type VcenterSimulator } from '../../simulators/vcenter/simulator.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
 import { type Chromium, chromiumAvailable, launchChromium } from '../support/browser.js';
+import { vcenterAppliance } from '../support/sources.js';
 
 /**
  * A WEBMKS link opened in Chromium: the broker's console page loads the operator's HTML Console SDK from
@@ -50,17 +51,7 @@ beforeAll(async () => {
   const sdkUrl = await startSdkServer();
   sim = await startVcenterSimulator();
   t = await startTestBroker({
-    extraAppliances: [
-      {
-        id: 'vc',
-        name: 'vCenter',
-        kind: 'vcenter',
-        baseUrl: sim.url,
-        tls: { caPem: sim.certPem },
-        credentials: { ...sim.credentials },
-        htmlConsole: { scriptUrls: [sdkUrl] },
-      },
-    ],
+    extraAppliances: [vcenterAppliance(sim, { htmlConsole: { scriptUrls: [sdkUrl] } })],
   });
   browser = await launchChromium({ acceptSelfSigned: true });
 });
