@@ -68,3 +68,12 @@ export function htmlPage(
   const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>\n<body${options.bodyAttributes ?? ''}>\n${body}\n</body></html>\n`;
   return { status, headers: { 'content-type': 'text/html; charset=utf-8', ...options.headers }, body: html };
 }
+
+/** The page a reverse proxy answers when the appliance behind it is gone: HTML where the client expects JSON. */
+export function proxyErrorPage(status: number): Reply {
+  return {
+    status,
+    headers: { 'content-type': 'text/html; charset=utf-8' },
+    body: '<html><body><h1>502 Bad Gateway</h1></body></html>',
+  };
+}

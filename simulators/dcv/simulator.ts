@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type CertificatePair, certificateFingerprint256, defaultCertificate } from '../certificate.js';
+import { type CertificatePair, defaultCertificate } from '../certificate.js';
 import type { InjectedFault } from '../common/faults.js';
+import { HostedSimulator } from '../common/hosted.js';
+import { proxyErrorPage } from '../common/http.js';
 import { answerControl, SimulatorServer } from '../common/server.js';
 import { type DescribeRequest, Pager, parseDescribeRequest } from './describe.js';
 import { type ApiEndpoint, type FaultControl, type FaultEndpoint, parseFaultControl } from './faults.js';
@@ -156,13 +158,7 @@ function route(method: string, pathname: string): Route {
 
 /** A body of the right status but the wrong shape, alternating an HTML error page and JSON missing fields. */
 function garbageReply(endpoint: ApiEndpoint, index: number): Reply {
-  if (index % 2 === 0) {
-    return {
-      status: 200,
-      headers: { 'content-type': 'text/html; charset=utf-8' },
-      body: '<html><body><h1>502 Bad Gateway</h1></body></html>',
-    };
-  }
+  if (index % 2 === 0) return proxyErrorPage(200);
   const partial = {
     login: { token_type: 'bearer', expires_in: 3600 },
     list: { NextToken: null },
@@ -208,14 +204,12 @@ function decodeSegment(segment: string): string | undefined {
   }
 }
 
-class Simulator implements DcvSimulator {
+class Simulator extends HostedSimulator<FaultEndpoint> implements DcvSimulator {
   readonly kind = 'dcv';
-  readonly certPem: string;
-  readonly fingerprint256: string;
   readonly credentials: { clientId: string; clientSecret: string };
   readonly counters = zeroCounters();
 
-  private readonly server: SimulatorServer<FaultEndpoint>;
+  protected readonly server: SimulatorServer<FaultEndpoint>;
   private readonly hostname: string;
   private readonly tokenTtlSeconds: number;
   private readonly connectionTokenTtlSeconds: number;
@@ -229,6 +223,7 @@ class Simulator implements DcvSimulator {
   private rejectingLogins = false;
 
   constructor(options: DcvSimulatorOptions, cert: CertificatePair, signingKey: SigningKey) {
+    super(cert);
     this.hostname = options.hostname ?? 'dcv-sim-01';
     this.credentials = {
       clientId: options.clientId ?? randomUUID(),
@@ -240,8 +235,6 @@ class Simulator implements DcvSimulator {
     this.unknownSessionStatus = options.unknownSessionStatus ?? 404;
     this.notReadyStatus = options.notReadyStatus ?? 400;
     this.knownUsers = options.knownUsers ? new Set(options.knownUsers) : undefined;
-    this.certPem = cert.certPem;
-    this.fingerprint256 = certificateFingerprint256(cert.certPem);
     this.tokens = new TokenAuthority(signingKey, 'dcv-session-manager-broker', options.now ?? Date.now);
     this.setSessions(options.sessions ?? generatedSessions(options.sessionCount ?? 20, options.seed));
     this.server = new SimulatorServer({
@@ -252,14 +245,6 @@ class Simulator implements DcvSimulator {
       onTlsConnection: () => this.counters.tlsConnections++,
       headers: { pragma: 'no-cache' },
     });
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  get port(): number {
-    return this.server.port;
   }
 
   get sessions(): readonly SimSession[] {
@@ -290,22 +275,6 @@ class Simulator implements DcvSimulator {
     this.tokens.expireAll();
   }
 
-  setLatency(ms: number): void {
-    this.server.latencyMs = ms;
-  }
-
-  failNext(count: number, opts?: { status?: number; endpoint?: FaultEndpoint }): void {
-    this.server.faults.failNext(count, opts);
-  }
-
-  garbageNext(count: number, opts?: { endpoint?: FaultEndpoint }): void {
-    this.server.faults.garbageNext(count, opts);
-  }
-
-  hang(on: boolean): void {
-    this.server.hang(on);
-  }
-
   rejectLogins(on: boolean): void {
     this.rejectingLogins = on;
   }
@@ -325,27 +294,7 @@ class Simulator implements DcvSimulator {
     return [this.credentials.clientSecret, ...this.tokens.issued()];
   }
 
-  listen(port: number): Promise<void> {
-    return this.server.listen(port);
-  }
-
-  down(): Promise<void> {
-    return this.server.down();
-  }
-
-  up(): Promise<void> {
-    return this.server.up();
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  /** Answers one request, or returns undefined when it was parked by `hang`. */
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<Reply | undefined> {
-    const url = new URL(req.url ?? '/', 'https://simulator.invalid');
-    if (url.pathname.startsWith('/__sim/')) return this.control(req, url);
-    this.counters.requests++;
+  protected async answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<Reply | undefined> {
     const target = route(req.method ?? 'GET', url.pathname);
     switch (target.kind) {
       case 'api':
@@ -546,7 +495,7 @@ class Simulator implements DcvSimulator {
     );
   }
 
-  private control(req: IncomingMessage, url: URL): Promise<Reply> {
+  protected control(req: IncomingMessage, url: URL): Promise<Reply> {
     return answerControl(req, url, {
       counters: this.counters,
       problem: (status, text) =>

@@ -1,17 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { jwtVerify, SignJWT } from 'jose';
-import { certificateFingerprint256, defaultCertificate } from '../certificate.js';
+import { defaultCertificate } from '../certificate.js';
 import {
   type FaultControlBase,
   type InjectedFault,
   parseActions,
   parseFaultControlBase,
 } from '../common/faults.js';
+import { HostedSimulator } from '../common/hosted.js';
 import {
   htmlPage as commonPage,
   escapeHtml,
   parseJsonObject,
+  proxyErrorPage,
   Rejection,
   type Reply,
   readBody,
@@ -211,13 +213,7 @@ async function readJsonObject(req: IncomingMessage): Promise<Record<string, unkn
 /** A body of the right status but the wrong shape, alternating non-JSON text and JSON missing fields. */
 function garbageReply(endpoint: ApiEndpoint, index: number): Reply {
   const status = endpoint === 'login' ? 201 : 200;
-  if (index % 2 === 0) {
-    return {
-      status,
-      headers: { 'content-type': 'text/html; charset=utf-8' },
-      body: '<html><body><h1>502 Bad Gateway</h1></body></html>',
-    };
-  }
+  if (index % 2 === 0) return proxyErrorPage(status);
   const partial = {
     login: { user_session: { username: 'admin' } },
     devices: { total: 0 },
@@ -252,14 +248,12 @@ function zeroCounters(): SimulatorCounters {
   };
 }
 
-class Simulator implements DsviewSimulator {
+class Simulator extends HostedSimulator<FaultEndpoint> implements DsviewSimulator {
   readonly username: string;
   readonly password: string;
-  readonly certPem: string;
-  readonly fingerprint256: string;
   readonly counters = zeroCounters();
 
-  private readonly server: SimulatorServer<FaultEndpoint>;
+  protected readonly server: SimulatorServer<FaultEndpoint>;
   private readonly platform: Platform;
   private readonly firmwareVersion: string;
   private readonly jwtTtlSeconds: number;
@@ -275,6 +269,7 @@ class Simulator implements DsviewSimulator {
   private rejectingLogins = false;
 
   constructor(options: SimulatorOptions, cert: { keyPem: string; certPem: string }) {
+    super(cert);
     this.username = options.username ?? 'admin';
     this.password = options.password ?? randomBytes(18).toString('base64url');
     this.platform = options.platform ?? 'MP1000';
@@ -285,8 +280,6 @@ class Simulator implements DsviewSimulator {
     this.ticketTtlMs = (options.ticketTtlSeconds ?? 20) * 1000;
     this.maxSessions = options.maxSessions ?? 32;
     this.now = options.now ?? Date.now;
-    this.certPem = cert.certPem;
-    this.fingerprint256 = certificateFingerprint256(cert.certPem);
     this.setDevices(
       options.devices ??
         (options.deviceCount === undefined
@@ -300,14 +293,6 @@ class Simulator implements DsviewSimulator {
       internalError: (error) => apiError(500, `simulator error: ${String(error)}`),
       onTlsConnection: () => this.counters.tlsConnections++,
     });
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  get port(): number {
-    return this.server.port;
   }
 
   get devices(): SimDevice[] {
@@ -324,22 +309,6 @@ class Simulator implements DsviewSimulator {
     for (const device of this.deviceList) {
       if (!this.deviceIndex.has(device.id)) this.deviceIndex.set(device.id, device);
     }
-  }
-
-  setLatency(ms: number): void {
-    this.server.latencyMs = ms;
-  }
-
-  failNext(count: number, opts?: { status?: number; endpoint?: FaultEndpoint }): void {
-    this.server.faults.failNext(count, opts);
-  }
-
-  garbageNext(count: number, opts?: { endpoint?: FaultEndpoint }): void {
-    this.server.faults.garbageNext(count, opts);
-  }
-
-  hang(on: boolean): void {
-    this.server.hang(on);
   }
 
   expireAllJwts(): void {
@@ -362,27 +331,7 @@ class Simulator implements DsviewSimulator {
     this.server.applyFaults(control);
   }
 
-  listen(port: number): Promise<void> {
-    return this.server.listen(port);
-  }
-
-  down(): Promise<void> {
-    return this.server.down();
-  }
-
-  up(): Promise<void> {
-    return this.server.up();
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  /** Answers one request, or returns undefined when it was parked by `hang`. */
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<Reply | undefined> {
-    const url = new URL(req.url ?? '/', 'https://simulator.invalid');
-    if (url.pathname.startsWith('/__sim/')) return this.control(req, url);
-    this.counters.requests++;
+  protected async answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<Reply | undefined> {
     let pathname: string;
     try {
       pathname = decodeURIComponent(url.pathname);
@@ -661,7 +610,7 @@ class Simulator implements DsviewSimulator {
     return redirect(target.pathname + target.search);
   }
 
-  private control(req: IncomingMessage, url: URL): Promise<Reply> {
+  protected control(req: IncomingMessage, url: URL): Promise<Reply> {
     return answerControl(req, url, {
       counters: this.counters,
       problem: apiError,

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type CertificatePair, certificateFingerprint256, defaultCertificate } from '../certificate.js';
+import { type CertificatePair, defaultCertificate } from '../certificate.js';
 import type { InjectedFault } from '../common/faults.js';
+import { HostedSimulator } from '../common/hosted.js';
 import { answerControl, SimulatorServer } from '../common/server.js';
 import { parsePsAuth } from './auth-header.js';
 import {
@@ -195,13 +196,11 @@ function positiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0;
 }
 
-class Simulator implements PasswordSafeSimulator {
+class Simulator extends HostedSimulator<FaultEndpoint> implements PasswordSafeSimulator {
   readonly kind = 'password-safe' as const;
-  readonly certPem: string;
-  readonly fingerprint256: string;
   readonly counters = zeroCounters();
 
-  private readonly server: SimulatorServer<FaultEndpoint>;
+  protected readonly server: SimulatorServer<FaultEndpoint>;
   private readonly apiKey: string;
   private readonly runAs: string;
   private readonly password: string | undefined;
@@ -228,6 +227,7 @@ class Simulator implements PasswordSafeSimulator {
   private rejectingLogins = false;
 
   constructor(options: PasswordSafeSimulatorOptions, cert: CertificatePair) {
+    super(cert);
     this.server = new SimulatorServer({
       ...options,
       cert,
@@ -253,16 +253,6 @@ class Simulator implements PasswordSafeSimulator {
     this.now = options.now ?? Date.now;
     // Copies, so approval changes stay inside this simulator.
     this.accountList = (options.accounts ?? standardAccounts()).map((account) => ({ ...account }));
-    this.certPem = cert.certPem;
-    this.fingerprint256 = certificateFingerprint256(cert.certPem);
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  get port(): number {
-    return this.server.port;
   }
 
   get baseUrl(): string {
@@ -348,14 +338,6 @@ class Simulator implements PasswordSafeSimulator {
     this.server.applyFaults(control);
   }
 
-  listen(port: number): Promise<void> {
-    return this.server.listen(port);
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
   /** The request an approver's decision or a cancellation applies to; throws when its state forbids it. */
   private openRequest(requestId: number, action: 'approve' | 'deny' | 'cancel'): AccessRequest {
     const request = this.accessRequests.get(requestId);
@@ -378,11 +360,7 @@ class Simulator implements PasswordSafeSimulator {
     return message(status, `${code} - ${ERROR_CODES[code]}`);
   }
 
-  /** Answers one request, or returns undefined when it was parked by `hang`. */
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<Reply | undefined> {
-    const url = new URL(req.url ?? '/', 'https://simulator.invalid');
-    if (url.pathname.startsWith('/__sim/')) return this.control(req, url);
-    this.counters.requests++;
+  protected async answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<Reply | undefined> {
     let pathname: string;
     try {
       pathname = decodeURIComponent(url.pathname);
@@ -672,7 +650,7 @@ class Simulator implements PasswordSafeSimulator {
     return { status: 204 };
   }
 
-  private control(req: IncomingMessage, url: URL): Promise<Reply> {
+  protected control(req: IncomingMessage, url: URL): Promise<Reply> {
     return answerControl(req, url, {
       counters: this.counters,
       problem: message,

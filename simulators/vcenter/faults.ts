@@ -4,7 +4,7 @@ import {
   parseFaultControlBase,
   parseSwitches,
 } from '../common/faults.js';
-import { isJsonObject } from '../common/http.js';
+import { isJsonObject, proxyErrorPage } from '../common/http.js';
 import { isPowerState, type PowerState } from './inventory.js';
 import { ERROR_STATUS, type ErrorType, json, type Reply } from './vapi.js';
 
@@ -29,13 +29,7 @@ const FAULT_ENDPOINTS: readonly FaultEndpoint[] = ['login', 'list', 'launch', 'a
 /** A body of the right status but the wrong shape, alternating an HTML proxy page and JSON of the wrong type. */
 export function garbageReply(endpoint: ApiEndpoint, index: number): Reply {
   const status = endpoint === 'login' ? 201 : 200;
-  if (index % 2 === 0) {
-    return {
-      status,
-      headers: { 'content-type': 'text/html; charset=utf-8' },
-      body: '<html><body><h1>502 Bad Gateway</h1></body></html>',
-    };
-  }
+  if (index % 2 === 0) return proxyErrorPage(status);
   const wrongShape = {
     login: { session: null },
     session: { user: 42 },

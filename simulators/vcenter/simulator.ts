@@ -1,7 +1,8 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type CertificatePair, certificateFingerprint256, defaultCertificate } from '../certificate.js';
+import { type CertificatePair, defaultCertificate } from '../certificate.js';
 import type { InjectedFault } from '../common/faults.js';
+import { HostedSimulator } from '../common/hosted.js';
 import { answerControl, SimulatorServer } from '../common/server.js';
 import {
   type ApiEndpoint,
@@ -169,14 +170,12 @@ function zeroCounters(): VcenterCounters {
   };
 }
 
-class Simulator implements VcenterSimulator {
+class Simulator extends HostedSimulator<FaultEndpoint> implements VcenterSimulator {
   readonly kind = 'vcenter';
   readonly credentials: { username: string; password: string };
-  readonly certPem: string;
-  readonly fingerprint256: string;
   readonly counters = zeroCounters();
 
-  private readonly server: SimulatorServer<FaultEndpoint>;
+  protected readonly server: SimulatorServer<FaultEndpoint>;
   private readonly thumbprint: string;
   private readonly maxVms: number;
   private readonly maxSessions: number;
@@ -194,6 +193,7 @@ class Simulator implements VcenterSimulator {
   private failureErrorType: ErrorType = 'ERROR';
 
   constructor(options: VcenterSimulatorOptions, cert: CertificatePair) {
+    super(cert);
     this.credentials = {
       username: options.username ?? 'administrator@vsphere.local',
       password: options.password ?? randomBytes(18).toString('base64url'),
@@ -207,8 +207,6 @@ class Simulator implements VcenterSimulator {
     this.vcenterHost = options.vcenterHost;
     this.legacySessionCookie = options.legacySessionCookie ?? false;
     this.consolePrivilege = options.consolePrivilege ?? true;
-    this.certPem = cert.certPem;
-    this.fingerprint256 = certificateFingerprint256(cert.certPem);
     this.thumbprint = new X509Certificate(cert.certPem).fingerprint.replaceAll(':', '-');
     this.setVms(
       options.vms ??
@@ -226,14 +224,6 @@ class Simulator implements VcenterSimulator {
         ),
       onTlsConnection: () => this.counters.tlsConnections++,
     });
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  get port(): number {
-    return this.server.port;
   }
 
   get vms(): readonly SimVm[] {
@@ -260,10 +250,6 @@ class Simulator implements VcenterSimulator {
 
   setConsolePrivilege(on: boolean): void {
     this.consolePrivilege = on;
-  }
-
-  setLatency(ms: number): void {
-    this.server.latencyMs = ms;
   }
 
   forgetAllSessions(): void {
@@ -296,33 +282,13 @@ class Simulator implements VcenterSimulator {
     this.server.applyFaults(control);
   }
 
-  listen(port: number): Promise<void> {
-    return this.server.listen(port);
-  }
-
-  down(): Promise<void> {
-    return this.server.down();
-  }
-
-  up(): Promise<void> {
-    return this.server.up();
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
   private countRedemption(outcome: Redemption): Redemption {
     if (outcome === 'ok') this.counters.consolesOpened++;
     else this.counters.consoleRejections++;
     return outcome;
   }
 
-  /** Answers one request, or returns undefined when it was parked by `hang`. */
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<Reply | undefined> {
-    const url = new URL(req.url ?? '/', 'https://simulator.invalid');
-    if (url.pathname.startsWith('/__sim/')) return this.control(req, url);
-    this.counters.requests++;
+  protected async answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<Reply | undefined> {
     const target = route(req.method ?? 'GET', url.pathname, url.searchParams);
     switch (target.kind) {
       case 'api':
@@ -506,7 +472,7 @@ class Simulator implements VcenterSimulator {
     return plain(410, outcome === 'used' ? 'ticket already used' : 'ticket expired');
   }
 
-  private control(req: IncomingMessage, url: URL): Promise<Reply> {
+  protected control(req: IncomingMessage, url: URL): Promise<Reply> {
     return answerControl(req, url, {
       counters: this.counters,
       problem: (status, text) => json(status, { error: text }),
