@@ -7,6 +7,7 @@ import type { ConfigFile } from '../../shared/config/file.js';
 import { type DcvSimulator, startDcvSimulator } from '../../simulators/dcv/simulator.js';
 import { openViewer } from '../support/broker.js';
 import { type BrokerFleet, spawnBrokerFleet } from '../support/processes.js';
+import { dcvAppliance } from '../support/sources.js';
 
 /**
  * One DCV access token serves every broker process: 4 processes on one DynamoDB, 100 concurrent cold calls,
@@ -33,16 +34,7 @@ afterAll(async () => {
 describe('DCV across broker processes sharing one DynamoDB', () => {
   it(`${CALLS} concurrent cold calls → 1 token request; ${CALLS} clicks after a revocation → 1 more`, async () => {
     const config: ConfigFile = {
-      appliances: [
-        {
-          id: 'dcv',
-          name: 'DCV',
-          kind: 'dcv',
-          baseUrl: sim.url,
-          tls: { fingerprint256: sim.fingerprint256 },
-          credentials: { ...sim.credentials },
-        },
-      ],
+      appliances: [dcvAppliance(sim, { tls: { fingerprint256: sim.fingerprint256 } })],
       clients: [{ id: 'itsm', apiKey, scopes: ['tickets:create', 'links:create'], appliances: ['dcv'] }],
     };
     fleet = await spawnBrokerFleet({

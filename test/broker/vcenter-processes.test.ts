@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConfigFile } from '../../shared/config/file.js';
 import { startVcenterSimulator, type VcenterSimulator } from '../../simulators/vcenter/simulator.js';
 import { type BrokerFleet, spawnBrokerFleet } from '../support/processes.js';
+import { vcenterAppliance } from '../support/sources.js';
 
 /** One vCenter session serves every broker process: cold clicks across processes cost one vCenter login. */
 
@@ -27,16 +28,7 @@ afterAll(async () => {
 describe('vCenter across broker processes sharing one DynamoDB', () => {
   it('40 concurrent cold VMRC tickets across 2 processes cause exactly 1 vCenter login', async () => {
     const config: ConfigFile = {
-      appliances: [
-        {
-          id: 'vc',
-          name: 'vCenter',
-          kind: 'vcenter',
-          baseUrl: sim.url,
-          tls: { fingerprint256: sim.fingerprint256 },
-          credentials: { ...sim.credentials },
-        },
-      ],
+      appliances: [vcenterAppliance(sim, { tls: { fingerprint256: sim.fingerprint256 } })],
       clients: [{ id: 'itsm', apiKey, scopes: ['tickets:create'], appliances: ['vc'] }],
     };
     fleet = await spawnBrokerFleet({ count: 2, config, configFile: join(dir, 'vcenter.json'), apiKey });
