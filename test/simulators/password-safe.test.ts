@@ -13,6 +13,7 @@ import {
   callSimulator,
   manualClock,
   pinnedAgent,
+  pinnedTestAgent,
   startSimulatorMain,
   terminate,
 } from '../support/simulator-http.js';
@@ -59,21 +60,16 @@ const FACT_SHEET_ACCOUNT_FIELDS = [
 
 async function start(options: PasswordSafeSimulatorOptions = {}): Promise<Harness> {
   const sim = await startPasswordSafeSimulator(options);
-  const agent = pinnedAgent(sim.certPem);
-  onTestFinished(async () => {
-    await sim.close();
-    await agent.close();
-  });
+  const agent = pinnedTestAgent(sim);
   const call = async (path: string, init: CallInit = {}): Promise<Answer> => {
     const headers: Record<string, string> = {};
     if (init.cookie) headers['cookie'] = init.cookie;
     if (init.authorization) headers['authorization'] = init.authorization;
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
     return callSimulator(sim, path, {
       method: init.method ?? 'GET',
       headers,
+      json: init.body,
       dispatcher: agent,
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
   };
   const api = (path: string, init?: CallInit) => call(`${BASE_PATH}/${path}`, init);
@@ -558,10 +554,7 @@ describe('faults and control routes', () => {
   it('keeps one TLS connection for many calls from a keep-alive client', async () => {
     const h = await start();
     // One connection at most, so a socket that is still being returned to the pool cannot cause a second one.
-    const agent = new Agent({
-      connect: { ca: h.sim.certPem, checkServerIdentity: () => undefined },
-      connections: 1,
-    });
+    const agent = pinnedAgent(h.sim.certPem, { connections: 1 });
     onTestFinished(() => agent.close());
     const authorization = psAuthHeader(h.sim.credentials as { apiKey: string; runAs: string });
     const signIn = await fetch(`${h.sim.baseUrl}/Auth/SignAppin`, {

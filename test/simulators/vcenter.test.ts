@@ -14,7 +14,7 @@ import {
   type Answer,
   callSimulator,
   manualClock,
-  pinnedAgent,
+  pinnedTestAgent,
   startSimulatorMain,
   terminate,
 } from '../support/simulator-http.js';
@@ -38,22 +38,17 @@ interface Harness {
 async function start(options: VcenterSimulatorOptions = {}): Promise<Harness> {
   const sim = await startVcenterSimulator(options);
   // One connection, so the keep-alive check counts reuse rather than undici's pool growth.
-  const agent = pinnedAgent(sim.certPem, { connections: 1 });
-  onTestFinished(async () => {
-    await sim.close();
-    await agent.close();
-  });
+  const agent = pinnedTestAgent(sim, { connections: 1 });
   const call = async (path: string, init: CallInit = {}): Promise<Answer> => {
     const headers: Record<string, string> = { ...init.headers };
     if (init.session !== undefined) headers['vmware-api-session-id'] = init.session;
     if (init.basic)
       headers['authorization'] = `Basic ${Buffer.from(init.basic.join(':')).toString('base64')}`;
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
     return callSimulator(sim, path, {
       method: init.method ?? 'GET',
       headers,
+      json: init.body,
       dispatcher: agent,
-      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
     });
   };
   const { username, password } = sim.credentials;

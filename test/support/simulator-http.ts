@@ -16,6 +16,8 @@ export interface SimulatorRequest {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Sent instead of `body`, JSON-encoded and labelled as JSON; `undefined` sends no body. */
+  json?: unknown;
   dispatcher: Dispatcher;
 }
 
@@ -30,18 +32,34 @@ export function pinnedAgent(certPem: string, options: { connections?: number } =
   });
 }
 
+/** A `pinnedAgent` for this simulator; the agent and the simulator both close when the test ends. */
+export function pinnedTestAgent(
+  sim: { certPem: string; close(): Promise<void> },
+  options: { connections?: number } = {},
+): Agent {
+  const agent = pinnedAgent(sim.certPem, options);
+  onTestFinished(async () => {
+    await sim.close();
+    await agent.close();
+  });
+  return agent;
+}
+
 /** Sends one request to a simulator without following redirects, so a test sees the 30x itself. */
 export async function callSimulator(
   sim: { url: string },
   path: string,
   init: SimulatorRequest,
 ): Promise<Answer> {
+  const headers = { ...init.headers };
+  if (init.json !== undefined) headers['content-type'] = 'application/json';
+  const body = init.json === undefined ? init.body : JSON.stringify(init.json);
   const response = await fetch(sim.url + path, {
     method: init.method ?? 'GET',
-    headers: init.headers ?? {},
+    headers,
     redirect: 'manual',
     dispatcher: init.dispatcher,
-    ...(init.body === undefined ? {} : { body: init.body }),
+    ...(body === undefined ? {} : { body }),
   });
   const text = await response.text();
   return {
