@@ -77,3 +77,12 @@ export function proxyErrorPage(status: number): Reply {
     body: '<html><body><h1>502 Bad Gateway</h1></body></html>',
   };
 }
+
+/** `decodeURIComponent`, but undefined for malformed escapes (a stray `%`), which each vendor answers its own way. */
+export function tryDecodeURIComponent(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}

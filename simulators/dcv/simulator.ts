@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CertificatePair, defaultCertificate } from '../certificate.js';
 import type { InjectedFault } from '../common/faults.js';
 import { HostedSimulator } from '../common/hosted.js';
-import { proxyErrorPage } from '../common/http.js';
+import { proxyErrorPage, tryDecodeURIComponent } from '../common/http.js';
 import { answerControl, SimulatorServer } from '../common/server.js';
 import { type DescribeRequest, Pager, parseDescribeRequest } from './describe.js';
 import { type ApiEndpoint, type FaultControl, type FaultEndpoint, parseFaultControl } from './faults.js';
@@ -194,14 +194,6 @@ function zeroCounters(): DcvSimulatorCounters {
     webClientRejections: 0,
     unauthorized: 0,
   };
-}
-
-function decodeSegment(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
 }
 
 class Simulator extends HostedSimulator<FaultEndpoint> implements DcvSimulator {
@@ -424,8 +416,8 @@ class Simulator extends HostedSimulator<FaultEndpoint> implements DcvSimulator {
 
   /** `GET /sessionConnectionData/{sessionId}/{user}`: a fresh single-use connection token on every call. */
   private async sessionConnectionData(rawSessionId: string, rawUser: string): Promise<Reply> {
-    const sessionId = decodeSegment(rawSessionId);
-    const user = decodeSegment(rawUser);
+    const sessionId = tryDecodeURIComponent(rawSessionId);
+    const user = tryDecodeURIComponent(rawUser);
     if (sessionId === undefined || user === undefined) {
       return apiError(400, 'invalid_input', 'Invalid input: malformed path');
     }

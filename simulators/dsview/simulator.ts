@@ -17,6 +17,7 @@ import {
   Rejection,
   type Reply,
   readBody,
+  tryDecodeURIComponent,
 } from '../common/http.js';
 import { answerControl, SimulatorServer } from '../common/server.js';
 import {
@@ -332,12 +333,8 @@ class Simulator extends HostedSimulator<FaultEndpoint> implements DsviewSimulato
   }
 
   protected async answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<Reply | undefined> {
-    let pathname: string;
-    try {
-      pathname = decodeURIComponent(url.pathname);
-    } catch {
-      return apiError(400, 'malformed path');
-    }
+    const pathname = tryDecodeURIComponent(url.pathname);
+    if (pathname === undefined) return apiError(400, 'malformed path');
     const target = route(req.method ?? 'GET', pathname);
     switch (target.kind) {
       case 'api':

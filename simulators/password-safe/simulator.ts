@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type CertificatePair, defaultCertificate } from '../certificate.js';
 import type { InjectedFault } from '../common/faults.js';
 import { HostedSimulator } from '../common/hosted.js';
+import { tryDecodeURIComponent } from '../common/http.js';
 import { answerControl, SimulatorServer } from '../common/server.js';
 import { parsePsAuth } from './auth-header.js';
 import {
@@ -361,12 +362,8 @@ class Simulator extends HostedSimulator<FaultEndpoint> implements PasswordSafeSi
   }
 
   protected async answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<Reply | undefined> {
-    let pathname: string;
-    try {
-      pathname = decodeURIComponent(url.pathname);
-    } catch {
-      return message(400, 'Malformed path');
-    }
+    const pathname = tryDecodeURIComponent(url.pathname);
+    if (pathname === undefined) return message(400, 'Malformed path');
     const target = this.route(req.method ?? 'GET', pathname);
     switch (target.kind) {
       case 'portal':

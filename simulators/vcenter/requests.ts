@@ -1,6 +1,6 @@
 /** How the simulated vCenter reads a request: which operation a path names, and the body and headers it takes. */
 import type { IncomingMessage } from 'node:http';
-import { isJsonObject, readBody as readLimited } from '../common/http.js';
+import { isJsonObject, readBody as readLimited, tryDecodeURIComponent } from '../common/http.js';
 import type { ApiEndpoint } from './faults.js';
 import { TICKET_TYPES, type TicketType } from './tickets.js';
 import { type Family, message, Rejection, vapiError } from './vapi.js';
@@ -44,19 +44,11 @@ export function route(method: string, pathname: string, search: URLSearchParams)
   if ((pathname === '/api/vcenter/vm' || pathname === '/rest/vcenter/vm') && method === 'GET')
     return api('list');
   const ticket = /^\/(?:api|rest)\/vcenter\/vm\/([^/]+)\/console\/tickets$/.exec(pathname);
-  if (ticket?.[1] && method === 'POST') return api('ticket', safeDecode(ticket[1]));
+  if (ticket?.[1] && method === 'POST') return api('ticket', tryDecodeURIComponent(ticket[1]) ?? ticket[1]);
   const console = /^\/ticket\/([0-9a-f]+)$/.exec(pathname);
   if (console?.[1] && method === 'GET') return { kind: 'console', token: console[1] };
   if ((pathname === '/ui' || pathname === '/ui/') && method === 'GET') return { kind: 'ui' };
   return { kind: 'notFound', family };
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
 
 function readBody(req: IncomingMessage, family: Family): Promise<string> {
