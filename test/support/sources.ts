@@ -21,44 +21,33 @@ export type ApplianceEntry = ConfigFile['appliances'][number];
 /** Fields a test changes in an entry (id, name, htmlConsole, a wrong credential…); they override the defaults. */
 type Overrides = Record<string, unknown>;
 
-/** The config entry that points the broker at this vCenter simulator, trusting its certificate. */
-export function vcenterAppliance(sim: VcenterSimulator, overrides: Overrides = {}): ApplianceEntry {
+/** The entry pointing the broker at a simulator at `baseUrl`, trusting its certificate, with its credentials. */
+function sourceAppliance(
+  defaults: { id: string; name: string; kind: ApplianceEntry['kind'] },
+  baseUrl: string,
+  sim: { certPem: string; credentials: object },
+  overrides: Overrides,
+): ApplianceEntry {
   return {
-    id: 'vc',
-    name: 'vCenter',
-    kind: 'vcenter',
-    baseUrl: sim.url,
+    ...defaults,
+    baseUrl,
     tls: { caPem: sim.certPem },
     credentials: { ...sim.credentials },
     ...overrides,
   } as ApplianceEntry;
 }
 
-/** The config entry that points the broker at this DCV Session Manager simulator, trusting its certificate. */
-export function dcvAppliance(sim: DcvSimulator, overrides: Overrides = {}): ApplianceEntry {
-  return {
-    id: 'dcv',
-    name: 'DCV',
-    kind: 'dcv',
-    baseUrl: sim.url,
-    tls: { caPem: sim.certPem },
-    credentials: { ...sim.credentials },
-    ...overrides,
-  } as ApplianceEntry;
-}
+export const vcenterAppliance = (sim: VcenterSimulator, overrides: Overrides = {}): ApplianceEntry =>
+  sourceAppliance({ id: 'vc', name: 'vCenter', kind: 'vcenter' }, sim.url, sim, overrides);
 
-/** The config entry that points the broker at this Password Safe simulator, trusting its certificate. */
-export function passwordSafeAppliance(sim: PasswordSafeSimulator, overrides: Overrides = {}): ApplianceEntry {
-  return {
-    id: 'pam',
-    name: 'Password Safe',
-    kind: 'password-safe',
-    baseUrl: sim.baseUrl,
-    tls: { caPem: sim.certPem },
-    credentials: { ...sim.credentials },
-    ...overrides,
-  } as ApplianceEntry;
-}
+export const dcvAppliance = (sim: DcvSimulator, overrides: Overrides = {}): ApplianceEntry =>
+  sourceAppliance({ id: 'dcv', name: 'DCV', kind: 'dcv' }, sim.url, sim, overrides);
+
+export const passwordSafeAppliance = (
+  sim: PasswordSafeSimulator,
+  overrides: Overrides = {},
+): ApplianceEntry =>
+  sourceAppliance({ id: 'pam', name: 'Password Safe', kind: 'password-safe' }, sim.baseUrl, sim, overrides);
 
 export interface WaveTwoSourcesOptions {
   vcenter?: VcenterSimulatorOptions;
