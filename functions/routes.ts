@@ -1,13 +1,13 @@
-import * as z from 'zod';
 import * as api from '../shared/api/schemas.js';
 import type { Scope } from '../shared/auth/principal.js';
+import * as z from '../shared/zod.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'DELETE' | 'HEAD';
 
 export interface ResponseSpec {
   status: number;
   description: string;
-  schema?: z.ZodType;
+  schema?: z.ZodMiniType;
   /** Defaults to application/json; problem responses are added by the OpenAPI builder. */
   contentType?: string;
   headers?: Record<string, string>;
@@ -23,9 +23,9 @@ export interface RouteSpec {
   summary: string;
   /** Required scope; routes without one need no API key. */
   scope?: Scope;
-  params?: z.ZodObject;
-  query?: z.ZodObject;
-  body?: z.ZodType;
+  params?: z.ZodMiniObject;
+  query?: z.ZodMiniObject;
+  body?: z.ZodMiniType;
   responses: ResponseSpec[];
   /** Routes that answer people (HTML) rather than programs. */
   html?: boolean;
@@ -68,7 +68,9 @@ export const routes = {
     path: '/docs/{asset}',
     function: 'docs',
     summary: "The documentation page's own script and style files",
-    params: z.object({ asset: z.string().describe('swagger-ui-bundle.js, swagger-ui.css or start.js') }),
+    params: z.object({
+      asset: z.string().check(z.describe('swagger-ui-bundle.js, swagger-ui.css or start.js')),
+    }),
     html: true,
     responses: [{ status: 200, description: 'A script or a style sheet', contentType: 'text/javascript' }],
   },

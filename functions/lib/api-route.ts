@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import type { z } from 'zod';
+import type { $ZodType, output } from 'zod/v4/core';
 import type { RequestSource } from '../../shared/audit/audit-log.js';
 import type { Principal } from '../../shared/auth/principal.js';
 import { type Broker, getBroker } from '../../shared/broker.js';
@@ -10,7 +10,7 @@ import { authorize, bodyLimit, observability, problemErrors, validateRequest } f
 /** Requests larger than this are refused with 413; no route needs more. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
-type Infer<T> = T extends z.ZodType ? z.output<T> : undefined;
+type Infer<T> = T extends $ZodType ? output<T> : undefined;
 
 /** What a route handler receives: validated input, the caller, and the broker's services. */
 export interface RouteInput<R extends RouteSpec> {

@@ -1,7 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { MiddlewareObj } from '@middy/core';
-import type { z } from 'zod';
+// Core's parse, not shared/zod.ts: the docs and health functions validate nothing and so bundle no messages.
+import { type $ZodIssue, type $ZodType, safeParse } from 'zod/v4/core';
 import { requireScope, type Scope } from '../../shared/auth/principal.js';
 import { InvalidInputError, UnauthorizedError } from '../../shared/errors.js';
 import { logger, metrics } from '../../shared/observability.js';
@@ -92,9 +93,9 @@ export function authorize(scope: Scope | undefined): Middleware {
 }
 
 export interface RequestSchemas {
-  params?: z.ZodType | undefined;
-  query?: z.ZodType | undefined;
-  body?: z.ZodType | undefined;
+  params?: $ZodType | undefined;
+  query?: $ZodType | undefined;
+  body?: $ZodType | undefined;
 }
 
 /** Parses and validates path, query and JSON body with zod; failures are 400s naming the field. */
@@ -102,9 +103,9 @@ export function validateRequest(schemas: RequestSchemas): Middleware {
   return {
     before: ({ event, context }) => {
       const fields: { field: string; message: string }[] = [];
-      const check = (where: string, schema: z.ZodType | undefined, value: unknown) => {
+      const check = (where: string, schema: $ZodType | undefined, value: unknown) => {
         if (!schema) return undefined;
-        const parsed = schema.safeParse(value);
+        const parsed = safeParse(schema, value);
         if (parsed.success) return parsed.data;
         for (const issue of parsed.error.issues) fields.push(...describeIssue(where, issue));
         return undefined;
@@ -119,7 +120,7 @@ export function validateRequest(schemas: RequestSchemas): Middleware {
 }
 
 /** One error per offending field; every error names a field (an empty key is named after its parent). */
-function describeIssue(where: string, issue: z.core.$ZodIssue): { field: string; message: string }[] {
+function describeIssue(where: string, issue: $ZodIssue): { field: string; message: string }[] {
   const parent = issue.path.length ? issue.path.join('.') : where;
   if (issue.code === 'unrecognized_keys') {
     const prefix = issue.path.length ? `${parent}.` : '';

@@ -1,5 +1,6 @@
-import * as z from 'zod';
+import type { $ZodType } from 'zod/v4/core';
 import { problemSchema } from '../../shared/api/schemas.js';
+import { toJSONSchema } from '../../shared/zod.js';
 import { type RouteSpec, routeList } from '../routes.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -15,8 +16,8 @@ const COMPONENTS = '#/components/schemas/';
 export class SchemaCollector {
   readonly components: Record<string, JsonSchema> = {};
 
-  convert(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-    const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+  convert(schema: $ZodType, io: 'input' | 'output'): JsonSchema {
+    const { $schema: _ignored, ...rest } = toJSONSchema(schema, {
       io,
       target: 'draft-2020-12',
       unrepresentable: 'any',

@@ -1,4 +1,4 @@
-import { ZodError } from 'zod';
+import { $ZodError } from 'zod/v4/core';
 import { ApplianceError } from '../../shared/appliances/errors.js';
 import type { Broker } from '../../shared/broker.js';
 import { BrokerError, InvalidInputError } from '../../shared/errors.js';
@@ -204,7 +204,8 @@ const FIELD_FLAGS: Record<string, string> = {
 function describeFailure(error: unknown, command: CliCommand | undefined): [number, string] {
   if (error instanceof UsageError) return [2, error.message];
   if (error instanceof CliError) return [1, error.message];
-  if (error instanceof ZodError) return [2, zodMessage(error)];
+  // The core class: the shared schemas are zod/mini, whose errors are not classic `ZodError`s.
+  if (error instanceof $ZodError) return [2, zodMessage(error)];
   if (error instanceof InvalidInputError) {
     return [2, error.fields.map((f) => `${FIELD_FLAGS[f.field] ?? f.field}: ${f.message}`).join('; ')];
   }
@@ -214,7 +215,7 @@ function describeFailure(error: unknown, command: CliCommand | undefined): [numb
 }
 
 /** A zod failure as `--flag: message`, for input the CLI validates with the shared schemas. */
-function zodMessage(error: ZodError): string {
+function zodMessage(error: $ZodError): string {
   return error.issues
     .map((issue) => {
       const last = [...issue.path].reverse().find((part) => typeof part === 'string');

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { $ZodArray, $ZodObject, $ZodOptional, type $ZodType, globalRegistry } from 'zod/v4/core';
 import type { AnyProvider } from '../../shared/appliances/provider.js';
 import { PROVIDERS } from '../../shared/appliances/providers.js';
 import type { OptionSpecs, Values } from './args.js';
@@ -19,30 +19,36 @@ export interface FieldFlag {
   kinds: string[];
 }
 
-/** `firmwareVersion` → `firmware-version`, unless the field names its flag (`.meta({ cli: 'firmware' })`). */
-function flagName(field: string, schema: z.ZodType): string {
-  const meta = z.globalRegistry.get(schema) as { cli?: string } | undefined;
-  return meta?.cli ?? field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+/**
+ * The schemas are read through zod's core classes and registry, which every flavour shares: the providers' are
+ * `zod/mini` (no `.description`, no `.unwrap()`), a test's may be classic.
+ */
+const metaOf = (schema: $ZodType) =>
+  globalRegistry.get(schema) as { cli?: string; description?: string } | undefined;
+
+/** `firmwareVersion` → `firmware-version`, unless the field names its flag (`z.meta({ cli: 'firmware' })`). */
+function flagName(field: string, schema: $ZodType): string {
+  return metaOf(schema)?.cli ?? field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
-  return (schema as unknown as z.ZodObject).shape as Record<string, z.ZodType>;
+function shapeOf(schema: $ZodType): Record<string, $ZodType> {
+  return (schema as $ZodObject)._zod.def.shape;
 }
 
 /** The flags one kind takes beyond the common ones, derived from its appliance and credential schemas. */
 export function kindFlags(provider: AnyProvider): FieldFlag[] {
   const fields: FieldFlag[] = [];
-  const add = (shape: Record<string, z.ZodType>, credential: boolean) => {
+  const add = (shape: Record<string, $ZodType>, credential: boolean) => {
     for (const [field, schema] of Object.entries(shape)) {
       if (BASE_FIELDS.has(field) || (credential && provider.secretFields.includes(field))) continue;
-      const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+      const inner = schema instanceof $ZodOptional ? schema._zod.def.innerType : schema;
       fields.push({
         field,
         flag: flagName(field, inner),
         credential,
-        json: inner instanceof z.ZodObject || inner instanceof z.ZodArray,
-        required: !(schema instanceof z.ZodOptional),
-        description: schema.description ?? inner.description ?? field,
+        json: inner instanceof $ZodObject || inner instanceof $ZodArray,
+        required: !(schema instanceof $ZodOptional),
+        description: metaOf(schema)?.description ?? metaOf(inner)?.description ?? field,
         kinds: [provider.kind],
       });
     }

@@ -1,5 +1,6 @@
-import type { z } from 'zod';
+import type { $ZodShape } from 'zod/v4/core';
 import type { FieldError } from '../errors.js';
+import type { ZodMiniType } from '../zod.js';
 import type { HttpsTransport } from './transport.js';
 
 /**
@@ -145,18 +146,18 @@ export interface ApplianceProvider<A extends ApplianceBase = ApplianceBase, C = 
   readonly viewerTypes: readonly string[];
   readonly schemas: {
     /** The registered record: base fields, the kind literal and the kind's own fields (flat). */
-    appliance: z.ZodType<A>;
+    appliance: ZodMiniType<A>;
     /** The secret's JSON. `secretFields` names the fields the CLI reads from stdin, never from argv. */
-    credentials: z.ZodType<C>;
+    credentials: ZodMiniType<C>;
     /** The session state as sealed at rest; re-parsed on every read so a changed shape costs a login. */
-    state: z.ZodType<S>;
+    state: ZodMiniType<S>;
   };
   readonly secretFields: readonly string[];
   /**
    * The kind's own optional launch fields (DSView `sharingMode`, `mouseMode`; DCV `user`), merged into the
    * ticket and link request bodies and the OpenAPI document. `validate` refuses them on other kinds.
    */
-  readonly requestFields: z.ZodRawShape;
+  readonly requestFields: $ZodShape;
   client(appliance: A, transport: HttpsTransport): ProviderClient<C, S>;
   /** Rules that need no source call; each error names a request field (400). */
   validate(device: Device, appliance: A, request: ViewerRequest): FieldError[];

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod.js';
 import { dcv } from './dcv/index.js';
 import { dsview } from './dsview/index.js';
 import { passwordSafe } from './password-safe/index.js';
@@ -37,14 +37,19 @@ export const ALL_VIEWER_TYPES = [...new Set(PROVIDERS.flatMap((provider) => prov
  * A registered appliance of any kind, discriminated by `kind`. Records and config files written before kinds
  * existed carry none: they are DSView's, so a missing kind reads as `dsview`.
  */
-export const applianceSchema = z.preprocess(
-  (value) =>
+export const applianceSchema = z.pipe(
+  // Mini has no `preprocess`: a transform piped into the schema is what classic builds for it.
+  z.transform((value: unknown) =>
     value && typeof value === 'object' && !('kind' in value) ? { ...value, kind: 'dsview' } : value,
+  ),
   z.discriminatedUnion(
     'kind',
-    PROVIDERS.map((provider) => provider.schemas.appliance) as unknown as [z.ZodObject, ...z.ZodObject[]],
+    PROVIDERS.map((provider) => provider.schemas.appliance) as unknown as [
+      z.ZodMiniObject,
+      ...z.ZodMiniObject[],
+    ],
   ),
-) as unknown as z.ZodType<Appliance>;
+) as unknown as z.ZodMiniType<Appliance>;
 
 /** Every kind's own launch fields, for the request bodies (each kind's `validate` refuses the others'). */
-export const LAUNCH_FIELDS: z.ZodRawShape = Object.assign({}, ...PROVIDERS.map((p) => p.requestFields));
+export const LAUNCH_FIELDS: z.core.$ZodShape = Object.assign({}, ...PROVIDERS.map((p) => p.requestFields));

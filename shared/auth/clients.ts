@@ -1,29 +1,33 @@
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { idSchema } from '../appliances/schemas.js';
 import { type Clock, jitter, sleep } from '../clock.js';
 import { hmacHex, randomToken } from '../crypto/index.js';
 import { NotFoundError } from '../errors.js';
 import { LruMap } from '../limits/lru-map.js';
 import { storeCall, type Table } from '../store/dynamo.js';
+import * as z from '../zod.js';
 import { OPERATOR_CLI_PRINCIPAL, type Principal, SCOPES } from './principal.js';
 
 /** A client definition as operators write it (config file, CLI). */
 export const clientSchema = z.strictObject({
-  id: idSchema.refine((id) => id !== OPERATOR_CLI_PRINCIPAL.clientId, {
-    message: `${OPERATOR_CLI_PRINCIPAL.clientId} is reserved for links the operator CLI creates`,
-  }),
-  scopes: z.array(z.enum(SCOPES)).min(1),
-  appliances: z.array(z.union([z.literal('*'), idSchema])).min(1),
+  id: idSchema.check(
+    z.refine((id) => id !== OPERATOR_CLI_PRINCIPAL.clientId, {
+      message: `${OPERATOR_CLI_PRINCIPAL.clientId} is reserved for links the operator CLI creates`,
+    }),
+  ),
+  scopes: z.array(z.enum(SCOPES)).check(z.minLength(1)),
+  appliances: z.array(z.union([z.literal('*'), idSchema])).check(z.minLength(1)),
 });
 export type ClientDefinition = z.infer<typeof clientSchema>;
 
 /** API keys: at least 32 characters, printable ASCII without spaces (they travel in a header). */
 export const apiKeySchema = z
   .string()
-  .min(32, 'must be at least 32 characters')
-  .max(256)
-  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+  .check(
+    z.minLength(32, 'must be at least 32 characters'),
+    z.maxLength(256),
+    z.regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+  );
 
 const clientKey = (id: string) => ({ pk: `CLIENT#${id}`, sk: 'CLIENT' });
 const apiKeyKey = (hash: string) => ({ pk: `APIKEY#${hash}`, sk: 'APIKEY' });

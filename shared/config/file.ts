@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import * as z from 'zod';
 import { type Appliance, PROVIDERS } from '../appliances/providers.js';
 import { apiKeySchema, clientSchema } from '../auth/clients.js';
+import * as z from '../zod.js';
 
 /**
  * An appliance entry: its kind's registered fields plus its kind's credentials, discriminated by `kind`
@@ -9,40 +9,43 @@ import { apiKeySchema, clientSchema } from '../auth/clients.js';
  */
 function configApplianceSchema() {
   const variants = PROVIDERS.map((provider) =>
-    (provider.schemas.appliance as unknown as z.ZodObject).extend({
+    z.extend(provider.schemas.appliance as unknown as z.ZodMiniObject, {
       credentials: provider.schemas.credentials,
     }),
-  ) as unknown as [z.ZodObject, ...z.ZodObject[]];
-  return z.preprocess(
-    (value) =>
+  ) as unknown as [z.ZodMiniObject, ...z.ZodMiniObject[]];
+  return z.pipe(
+    // Mini has no `preprocess`: a transform piped into the schema is what classic builds for it.
+    z.transform((value: unknown) =>
       value && typeof value === 'object' && !('kind' in value) ? { ...value, kind: 'dsview' } : value,
+    ),
     z.discriminatedUnion('kind', variants),
-  ) as unknown as z.ZodType<Appliance & { credentials: Record<string, string> }>;
+  ) as unknown as z.ZodMiniType<Appliance & { credentials: Record<string, string> }>;
 }
 
 /** The configuration file of the contract (`BROKER_CONFIG`). */
 export const configFileSchema = z.strictObject({
-  publicBaseUrl: z
-    .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
-    // An unparsable value is already reported by `z.url`; `new URL` would throw out of the parse.
-    .refine((value) => {
-      const url = URL.canParse(value) ? new URL(value) : undefined;
-      return !url || (!url.search && !url.hash);
-    }, 'must not carry a query or fragment')
-    .optional(),
-  appliances: z
-    .array(configApplianceSchema())
-    .min(1)
-    .refine((list) => new Set(list.map((a) => a.id)).size === list.length, 'appliance ids must be unique'),
-  clients: z
-    .array(clientSchema.extend({ apiKey: apiKeySchema }))
-    .min(1)
-    .refine((list) => new Set(list.map((c) => c.id)).size === list.length, 'client ids must be unique')
-    .refine(
+  publicBaseUrl: z.optional(
+    z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).check(
+      // An unparsable value is already reported by `z.url`; `new URL` would throw out of the parse.
+      z.refine((value) => {
+        const url = URL.canParse(value) ? new URL(value) : undefined;
+        return !url || (!url.search && !url.hash);
+      }, 'must not carry a query or fragment'),
+    ),
+  ),
+  appliances: z.array(configApplianceSchema()).check(
+    z.minLength(1),
+    z.refine((list) => new Set(list.map((a) => a.id)).size === list.length, 'appliance ids must be unique'),
+  ),
+  clients: z.array(z.extend(clientSchema, { apiKey: apiKeySchema })).check(
+    z.minLength(1),
+    z.refine((list) => new Set(list.map((c) => c.id)).size === list.length, 'client ids must be unique'),
+    z.refine(
       (list) => new Set(list.map((c) => c.apiKey)).size === list.length,
       'client apiKeys must be unique',
     ),
-  sync: z.strictObject({ intervalSeconds: z.number().int().min(10).max(86_400) }).optional(),
+  ),
+  sync: z.optional(z.strictObject({ intervalSeconds: z.int().check(z.minimum(10), z.maximum(86_400)) })),
 });
 export type ConfigFile = z.infer<typeof configFileSchema>;
 

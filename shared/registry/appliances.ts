@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
 import type { SecretStore } from '../secrets/store.js';
 import { storeCall, type Table } from '../store/dynamo.js';
+import { parse, safeParse } from '../zod.js';
 
 const key = (id: string) => ({ pk: `APPLIANCE#${id}`, sk: 'APPLIANCE' });
 
@@ -67,7 +68,7 @@ export class ApplianceRegistry {
   async put(appliance: Appliance, credentials?: unknown): Promise<void> {
     const record = applianceSchema.parse(appliance);
     if (credentials !== undefined) {
-      const parsed = providerOf(record.kind).schemas.credentials.parse(credentials);
+      const parsed = parse(providerOf(record.kind).schemas.credentials, credentials);
       await this.options.secrets.putJson(this.secretId(record.id), parsed);
     }
     const { table } = this.options;
@@ -99,7 +100,7 @@ export class ApplianceRegistry {
   ): Promise<Record<string, string>> {
     const appliance = typeof which === 'string' ? await this.get(which) : which;
     const value = await this.options.secrets.getJson(this.secretId(appliance.id), options);
-    const parsed = providerOf(appliance.kind).schemas.credentials.safeParse(value);
+    const parsed = safeParse(providerOf(appliance.kind).schemas.credentials, value);
     if (!parsed.success) throw new ApplianceCredentialsMissingError(appliance.id);
     return parsed.data as Record<string, string>;
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import * as z from 'zod';
 import { deriveKey, type Keyring, sealingKey } from '../crypto/index.js';
+import * as z from '../zod.js';
 import type { SecretStore } from './store.js';
 
 /**
@@ -22,12 +22,14 @@ export interface BrokerKeys {
 /** Earlier session keys kept readable: two rotations inside one session lifetime still cost no login. */
 export const MAX_PREVIOUS_SESSION_KEYS = 2;
 
-const key32 = z.base64().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes');
+const key32 = z.base64().check(z.refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes'));
 const keysSchema = z.object({
   sessionKey: key32,
-  previousSessionKeys: z.array(key32).max(MAX_PREVIOUS_SESSION_KEYS).optional(),
-  apiKeyPepper: z.base64().refine((v) => Buffer.from(v, 'base64').length >= 32, 'must be at least 32 bytes'),
-  cursorKey: key32.optional(),
+  previousSessionKeys: z.optional(z.array(key32).check(z.maxLength(MAX_PREVIOUS_SESSION_KEYS))),
+  apiKeyPepper: z
+    .base64()
+    .check(z.refine((v) => Buffer.from(v, 'base64').length >= 32, 'must be at least 32 bytes')),
+  cursorKey: z.optional(key32),
 });
 /** The keys secret's JSON document. */
 export type BrokerKeyDocument = z.infer<typeof keysSchema>;

@@ -1,4 +1,5 @@
 import type { FieldError } from '../../errors.js';
+import * as z from '../../zod.js';
 import type { ApplianceProvider, Device, ProviderClient, ViewerRequest } from '../provider.js';
 import { DcvClient } from './client.js';
 import { connectionUrl, DCV_DEFAULT_PORT } from './connection-url.js';
@@ -68,10 +69,12 @@ export const dcv: ApplianceProvider<DcvAppliance, DcvCredentials, DcvState> = {
   },
   secretFields: ['clientSecret'],
   requestFields: {
-    user: dcvUserSchema
-      .optional()
-      .describe(
-        "dcv only: the DCV user the connection token is minted for (default: the appliance's connectAs, else the session owner); recorded in audit",
+    user: z
+      .optional(dcvUserSchema)
+      .check(
+        z.describe(
+          "dcv only: the DCV user the connection token is minted for (default: the appliance's connectAs, else the session owner); recorded in audit",
+        ),
       ),
   },
   client(appliance, transport): ProviderClient<DcvCredentials, DcvState> {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod.js';
 import { applianceFields } from '../schemas.js';
 
 export const VIEWER_TYPES = ['DCV', 'DCV_NATIVE'] as const;
@@ -11,7 +11,8 @@ export type ViewerType = (typeof VIEWER_TYPES)[number];
 export const DCV_USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9._@\\-]{0,63}$/;
 const USER_NAME_RULE = 'must be a DCV user name: letters, digits, . _ - @ \\, 1-64 characters';
 
-export const dcvUserSchema = z.string().regex(DCV_USER_NAME, USER_NAME_RULE);
+export const dcvUserSchema = z.string().check(z.regex(DCV_USER_NAME, USER_NAME_RULE));
+const nonEmpty = () => z.string().check(z.minLength(1));
 
 /** A DNS name or an IP address: what may stand between `https://` and the port of a URL the broker builds. */
 export const HOST_NAME =
@@ -19,97 +20,97 @@ export const HOST_NAME =
 
 const gatewaySchema = z
   .strictObject({
-    host: z.string().regex(HOST_NAME, 'must be a DNS name or an IPv4 address'),
-    port: z.number().int().min(1).max(65535),
+    host: z.string().check(z.regex(HOST_NAME, 'must be a DNS name or an IPv4 address')),
+    port: z.int().check(z.minimum(1), z.maximum(65535)),
   })
-  .describe(
-    'a DCV Connection Gateway in front of the DCV servers, as JSON {"host":"gw.example.com","port":8443}',
+  .check(
+    z.describe(
+      'a DCV Connection Gateway in front of the DCV servers, as JSON {"host":"gw.example.com","port":8443}',
+    ),
   );
 
 /** A registered DCV Session Manager: the base fields plus who tokens are minted for and where browsers go. */
 export const dcvApplianceSchema = z.strictObject({
   ...applianceFields('dcv'),
-  connectAs: dcvUserSchema
-    .optional()
-    .describe(
-      'the DCV user connection tokens are minted for when a request names none (default: the session owner)',
+  connectAs: z
+    .optional(dcvUserSchema)
+    .check(
+      z.describe(
+        'the DCV user connection tokens are minted for when a request names none (default: the session owner)',
+      ),
     ),
-  gateway: gatewaySchema.optional(),
-  connectionTokenMinutes: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(10_080)
-    .optional()
-    .describe(
-      "the broker's connect-session-token-duration-minutes, for tokens that carry no expiry (default 60)",
+  gateway: z.optional(gatewaySchema),
+  connectionTokenMinutes: z
+    .optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(10_080)))
+    .check(
+      z.describe(
+        "the broker's connect-session-token-duration-minutes, for tokens that carry no expiry (default 60)",
+      ),
     ),
 });
 export type DcvAppliance = z.infer<typeof dcvApplianceSchema>;
 
 /** What `register-api-client` prints: `client-id` and `client-password`. */
 export const dcvCredentialsSchema = z.strictObject({
-  clientId: z.string().min(1).max(256).describe('the client-id register-api-client printed'),
-  clientSecret: z.string().min(1).max(1024).describe('the client-password register-api-client printed'),
+  clientId: z
+    .string()
+    .check(z.minLength(1), z.maxLength(256), z.describe('the client-id register-api-client printed')),
+  clientSecret: z
+    .string()
+    .check(z.minLength(1), z.maxLength(1024), z.describe('the client-password register-api-client printed')),
 });
 export type DcvCredentials = z.infer<typeof dcvCredentialsSchema>;
 
 /** What is sealed at rest for a DCV provider session: the OAuth access token. */
-export const dcvStateSchema = z.strictObject({ accessToken: z.string().min(1) });
+export const dcvStateSchema = z.strictObject({ accessToken: nonEmpty() });
 export type DcvState = z.infer<typeof dcvStateSchema>;
 
 /** `POST /oauth2/token` → 200. `expires_in` is optional in RFC 6749; its absence costs a default lifetime. */
 export const tokenResponseSchema = z.object({
-  access_token: z.string().min(1),
-  token_type: z.string().optional(),
-  expires_in: z.number().positive().optional(),
+  access_token: nonEmpty(),
+  token_type: z.optional(z.string()),
+  expires_in: z.optional(z.number().check(z.positive())),
 });
 
-const serverSchema = z
-  .object({
-    Ip: z.string().optional(),
-    Hostname: z.string().optional(),
-    // A string in the OpenAPI model, unlike Endpoints[].Port; accept both in case a broker sends a number.
-    Port: z.union([z.string(), z.number()]).optional(),
-    WebUrlPath: z.string().optional(),
-    Endpoints: z
-      .array(
-        z
-          .object({
-            IpAddress: z.string().optional(),
-            Port: z.union([z.number(), z.string()]).optional(),
-            WebUrlPath: z.string().optional(),
-            Protocol: z.string().optional(),
-          })
-          .loose(),
-      )
-      .optional(),
-    Tags: z.array(z.object({ Key: z.string(), Value: z.string() }).loose()).optional(),
-  })
-  .loose();
+const serverSchema = z.looseObject({
+  Ip: z.optional(z.string()),
+  Hostname: z.optional(z.string()),
+  // A string in the OpenAPI model, unlike Endpoints[].Port; accept both in case a broker sends a number.
+  Port: z.optional(z.union([z.string(), z.number()])),
+  WebUrlPath: z.optional(z.string()),
+  Endpoints: z.optional(
+    z.array(
+      z.looseObject({
+        IpAddress: z.optional(z.string()),
+        Port: z.optional(z.union([z.number(), z.string()])),
+        WebUrlPath: z.optional(z.string()),
+        Protocol: z.optional(z.string()),
+      }),
+    ),
+  ),
+  Tags: z.optional(z.array(z.looseObject({ Key: z.string(), Value: z.string() }))),
+});
 export type DcvServer = z.infer<typeof serverSchema>;
 
 /** One `Session` of DescribeSessions and GetSessionConnectionData (fields the broker reads; the rest kept). */
-export const sessionSchema = z
-  .object({
-    Id: z.string().min(1),
-    Name: z.string().optional(),
-    Owner: z.string().optional(),
-    Type: z.string().optional(),
-    State: z.string().min(1),
-    Server: serverSchema.optional(),
-  })
-  .loose();
+export const sessionSchema = z.looseObject({
+  Id: nonEmpty(),
+  Name: z.optional(z.string()),
+  Owner: z.optional(z.string()),
+  Type: z.optional(z.string()),
+  State: nonEmpty(),
+  Server: z.optional(serverSchema),
+});
 export type DcvSession = z.infer<typeof sessionSchema>;
 
 /** `POST /describeSessions` → 200; the last page has no `NextToken` (or an explicit null). */
 export const describeSessionsResponseSchema = z.object({
-  Sessions: z.array(sessionSchema).default([]),
-  NextToken: z.string().min(1).nullish(),
+  Sessions: z._default(z.array(sessionSchema), []),
+  NextToken: z.nullish(nonEmpty()),
 });
 
 /** `GET /sessionConnectionData/{sessionId}/{user}` → 200. */
 export const connectionDataResponseSchema = z.object({
   Session: sessionSchema,
-  ConnectionToken: z.string().min(1),
+  ConnectionToken: nonEmpty(),
 });

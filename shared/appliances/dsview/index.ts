@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod.js';
 import type { ApplianceProvider, ProviderClient, ProviderSession } from '../provider.js';
 import { passwordCredentialsSchema } from '../schemas.js';
 import { DsviewClient, type DsviewSession } from './client.js';
@@ -36,13 +36,11 @@ export const dsview: ApplianceProvider<DsviewAppliance, Credentials, State> = {
   secretFields: ['password'],
   requestFields: {
     sharingMode: z
-      .enum(SHARING_MODES)
-      .optional()
-      .describe('dsview, KVM only; STANDALONE_PASSIVE needs an MP1000/MP1000VA at firmware 3.33.8+'),
+      .optional(z.enum(SHARING_MODES))
+      .check(z.describe('dsview, KVM only; STANDALONE_PASSIVE needs an MP1000/MP1000VA at firmware 3.33.8+')),
     mouseMode: z
-      .union(MOUSE_MODES.map((mode) => z.literal(mode)))
-      .optional()
-      .describe('dsview, KVM only; 2 on ADX-IP-UHD devices only'),
+      .optional(z.union(MOUSE_MODES.map((mode) => z.literal(mode))))
+      .check(z.describe('dsview, KVM only; 2 on ADX-IP-UHD devices only')),
   },
   client(appliance, transport): ProviderClient<Credentials, State> {
     const client = new DsviewClient({ appliance, transport });

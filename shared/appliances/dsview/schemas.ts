@@ -1,29 +1,31 @@
-import * as z from 'zod';
+import * as z from '../../zod.js';
 import { applianceFields } from '../schemas.js';
+
+const nonEmpty = () => z.string().check(z.minLength(1));
 
 /** `POST /api/v1/userSessions` → 201. */
 export const loginResponseSchema = z.object({
   user_session: z.object({
-    id: z.string().min(1),
-    username: z.string().optional(),
-    name: z.string().optional(),
+    id: nonEmpty(),
+    username: z.optional(z.string()),
+    name: z.optional(z.string()),
   }),
-  jwt: z.string().min(1),
+  jwt: nonEmpty(),
 });
 
 /** One entry of `GET /api/v1/devices`. */
 export const deviceSchema = z.object({
-  id: z.string().min(1),
+  id: nonEmpty(),
   device_name: z.string(),
-  device_type_programmatic_name: z.string().min(1),
-  connection_path_info: z.array(z.object({ path_type: z.string() }).loose()).optional(),
+  device_type_programmatic_name: nonEmpty(),
+  connection_path_info: z.optional(z.array(z.looseObject({ path_type: z.string() }))),
 });
 
 /** `GET /api/v1/devices` → 200. */
 export const devicesResponseSchema = z.object({ devices: z.array(deviceSchema) });
 
 /** `POST /api/v1/userSessions/<id>:createTicket` → 200. */
-export const ticketResponseSchema = z.object({ ticket: z.string().min(1) });
+export const ticketResponseSchema = z.object({ ticket: nonEmpty() });
 
 /** The appliance models the note covers; only MP1000/MP1000VA get API v1.1 (STANDALONE_PASSIVE). */
 export const PLATFORMS = ['MP1000', 'MP1000VA', 'RM1048P'] as const;
@@ -35,16 +37,16 @@ export const MOUSE_MODES = [0, 1, 2] as const;
 /** A registered DSView appliance: the base fields plus the platform and firmware the launch rules need. */
 export const dsviewApplianceSchema = z.strictObject({
   ...applianceFields('dsview'),
-  platform: z.enum(PLATFORMS).describe('platform: MP1000, MP1000VA or RM1048P'),
-  firmwareVersion: z
-    .string()
-    .regex(/^\d+(\.\d+){0,3}$/, 'must be a dotted version such as 3.33.8')
-    .meta({
+  platform: z.enum(PLATFORMS).check(z.describe('platform: MP1000, MP1000VA or RM1048P')),
+  firmwareVersion: z.string().check(
+    z.regex(/^\d+(\.\d+){0,3}$/, 'must be a dotted version such as 3.33.8'),
+    z.meta({
       cli: 'firmware',
       description: 'firmware version, e.g. 3.33.8 (STANDALONE_PASSIVE needs 3.33.8 or later)',
     }),
+  ),
 });
 export type DsviewAppliance = z.infer<typeof dsviewApplianceSchema>;
 
 /** What is sealed at rest for a DSView session. */
-export const dsviewStateSchema = z.strictObject({ jwt: z.string().min(1) });
+export const dsviewStateSchema = z.strictObject({ jwt: nonEmpty() });
