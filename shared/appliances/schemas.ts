@@ -32,6 +32,12 @@ function parsesAsCertificate(pem: string): boolean {
   }
 }
 
+const serverNameSchema = z
+  .string()
+  .check(
+    z.regex(/^[A-Za-z0-9*]([A-Za-z0-9.*-]{0,252})$/, 'must be a DNS name (letters, digits, dots, dashes)'),
+  );
+
 /** Exactly one trust rule per appliance. */
 export const tlsSchema = z.union(
   [
@@ -43,20 +49,14 @@ export const tlsSchema = z.union(
           'must be a PEM certificate that parses (check the base64 between the lines)',
         ),
       ),
-      serverName: z.optional(
-        z
-          .string()
-          .check(
-            z.regex(
-              /^[A-Za-z0-9*]([A-Za-z0-9.*-]{0,252})$/,
-              'must be a DNS name (letters, digits, dots, dashes)',
-            ),
-            z.describe(
-              "The name the appliance's certificate carries, when the base URL's host is not it (an IP address, an " +
-                "internal alias); also sent as SNI. Not needed when caPem is the appliance's own self-signed certificate.",
-            ),
+      serverName: z
+        .optional(serverNameSchema)
+        .check(
+          z.describe(
+            "The name the appliance's certificate carries, when the base URL's host is not it (an IP address, an " +
+              "internal alias); also sent as SNI. Not needed when caPem is the appliance's own self-signed certificate.",
           ),
-      ),
+        ),
     }),
     z.strictObject({ fingerprint256: fingerprintSchema }),
     z.strictObject({ insecure: z.literal(true) }),
