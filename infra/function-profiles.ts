@@ -88,10 +88,13 @@ const clientRate: TableGrant = {
   actions: ['dynamodb:UpdateItem'],
   partitions: [P.clientRate],
 };
-/** The session manager: consistent read, conditional put of lease and session, conditional delete. */
+/**
+ * The session manager: consistent read, one conditional update that takes the login lease or hands back the
+ * stored session, the session's put, conditional removal of a refused session, delete on re-registration.
+ */
 const sessions: TableGrant = {
   sid: 'Sessions',
-  actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+  actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
   partitions: [P.session],
 };
 /** Reading the registry item of an appliance (never writing it: only the operator CLI does). */

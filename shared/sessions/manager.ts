@@ -7,7 +7,7 @@ import {
 } from '../appliances/errors.js';
 import type { ApplianceBase, ProviderSession } from '../appliances/provider.js';
 import { type Clock, jitter, letQueuedRequestsLeave, sleep } from '../clock.js';
-import type { LeaseOutcome, LoginFailure, SessionStore } from './store.js';
+import type { LoginFailure, SessionStore } from './store.js';
 
 export interface SessionManagerOptions {
   /** How to open a new session on an appliance (the gateway: stored credentials, the kind's client). */
@@ -48,9 +48,9 @@ export class SessionManager {
   private readonly memory = new Map<string, ProviderSession>();
   private readonly inflight = new Map<string, Promise<ProviderSession>>();
   /**
-   * Fresh logins still being stored (session write, then lease release), by appliance. The first call with a
-   * new session overlaps its storing instead of waiting for it: a cold click costs login + call, not two more
-   * store round trips. Callers still await it, so nothing runs on after a Lambda answers.
+   * Fresh logins still being stored (one write: the session, which also releases the lease), by appliance. The first call with a
+   * new session overlaps its storing instead of waiting for it: a cold click costs login + call, not one more
+   * store round trip. Callers still await it, so nothing runs on after a Lambda answers.
    */
   private readonly storing = new Map<string, Promise<void>>();
   private readonly owner = randomUUID();
@@ -101,16 +101,22 @@ export class SessionManager {
       return await this.alongsideStoring(applianceId, call(session));
     } catch (error) {
       if (!(error instanceof ApplianceAuthError) || error.step === 'login') throw error;
-      await this.invalidate(applianceId, session.id);
+      if (this.memory.get(applianceId)?.id === session.id) this.memory.delete(applianceId);
+      this.options.onEvent?.({ type: 'invalidated', applianceId });
       return this.alongsideStoring(applianceId, call(await this.replacement(appliance, session)));
     }
   }
 
-  /** A session other than `failed`: a concurrent reader may have re-cached it before its delete landed. */
+  /**
+   * A session other than `failed`. The store drops the refused session in the same update that takes the login
+   * lease (no delete first); a concurrent acquire this call joined may still have handed back the refused one.
+   */
   private async replacement(appliance: ApplianceBase, failed: ProviderSession): Promise<ProviderSession> {
-    const fresh = await this.current(appliance);
+    const cached = this.memory.get(appliance.id);
+    if (cached && cached.id !== failed.id && cached.expiresAt > this.options.clock()) return cached;
+    const fresh = await this.singleFlight(appliance.id, () => this.acquire(appliance, undefined, failed.id));
     if (fresh.id !== failed.id) return fresh;
-    await this.invalidate(appliance.id, failed.id);
+    this.memory.delete(appliance.id);
     return this.acquire(appliance, undefined, failed.id);
   }
 
@@ -136,7 +142,6 @@ export class SessionManager {
     const { store } = this.options;
     this.memory.delete(applianceId);
     await store.delete(applianceId);
-    await store.clearLease(applianceId);
   }
 
   private singleFlight(applianceId: string, work: () => Promise<ProviderSession>): Promise<ProviderSession> {
@@ -178,7 +183,10 @@ export class SessionManager {
     );
   }
 
-  /** Memory miss: read the shared store, else win the lease and log in, else wait for the winner. */
+  /**
+   * Memory miss: one conditional store update either hands back a usable stored session or takes the login
+   * lease (then log in), else another process holds the lease: wait and ask again, until its session appears.
+   */
   private async acquire(
     appliance: ApplianceBase,
     replacing?: ProviderSession,
@@ -186,55 +194,32 @@ export class SessionManager {
   ): Promise<ProviderSession> {
     const applianceId = appliance.id;
     const { store, clock } = this.options;
-    const usable = (session: ProviderSession | undefined): session is ProviderSession =>
-      session !== undefined &&
-      session.id !== refusedSessionId &&
-      (replacing
-        ? session.id !== replacing.id && session.expiresAt - clock() > this.options.refreshMarginMs
-        : true);
-
-    // The read and the first lease attempt go out together: a cold click pays one store round trip before the
-    // login's re-read instead of two. A lease taken beside a usable session is handed back at once.
-    const [stored, first] = await Promise.all([
-      store.read(appliance),
-      store.tryLease(applianceId, this.owner, this.leaseMs),
-    ]);
-    if (usable(stored)) {
-      // Released beside the first call with the session (see `storing`), not before it.
-      if (first.acquired) this.alongside(applianceId, store.releaseLease(applianceId, this.owner));
-      return this.remember(applianceId, stored);
-    }
-
+    const rejected = [refusedSessionId, replacing?.id].filter((id): id is string => id !== undefined);
     const deadline = Date.now() + this.waitMs;
     let delay = 25;
-    let lease: LeaseOutcome | undefined = first;
     for (;;) {
-      lease ??= await store.tryLease(applianceId, this.owner, this.leaseMs);
-      if (lease.acquired) return this.loginHoldingLease(appliance, usable);
-      if (lease.failure) throw failureToError(applianceId, lease.failure);
+      const outcome = await store.acquire(appliance, {
+        owner: this.owner,
+        leaseMs: this.leaseMs,
+        // A refresh wants a session that will not need one soon; anything else, one that has not expired.
+        usableAfter: clock() + (replacing ? this.options.refreshMarginMs : 0),
+        rejected,
+        dropRejected: refusedSessionId !== undefined,
+      });
+      if (outcome.kind === 'session') return this.remember(applianceId, outcome.session);
+      if (outcome.kind === 'leased') return this.loginHoldingLease(appliance);
+      if (outcome.failure) throw failureToError(applianceId, outcome.failure);
       if (replacing && replacing.expiresAt > clock()) return replacing;
-      lease = undefined;
+      if (Date.now() >= deadline) throw new ApplianceTimeoutError(applianceId, 'login', this.waitMs);
       await sleep(jitter(delay));
       delay = Math.min(delay * 2, 400);
-      const winner = await store.read(appliance);
-      if (usable(winner)) return this.remember(applianceId, winner);
-      if (Date.now() >= deadline) throw new ApplianceTimeoutError(applianceId, 'login', this.waitMs);
     }
   }
 
-  private async loginHoldingLease(
-    appliance: ApplianceBase,
-    usable: (session: ProviderSession | undefined) => session is ProviderSession,
-  ): Promise<ProviderSession> {
+  private async loginHoldingLease(appliance: ApplianceBase): Promise<ProviderSession> {
     const applianceId = appliance.id;
     const { store } = this.options;
     try {
-      // Another process may have finished its login between our read and our lease.
-      const latest = await store.read(appliance);
-      if (usable(latest)) {
-        await store.releaseLease(applianceId, this.owner);
-        return this.remember(applianceId, latest);
-      }
       const started = Date.now();
       const session = await this.options.login(appliance);
       this.options.onEvent?.({ type: 'login', applianceId, durationMs: Date.now() - started });
@@ -250,14 +235,13 @@ export class SessionManager {
     }
   }
 
-  /** Stores a fresh session and then releases the lease (in that order, so waiters find the session). */
+  /** Stores a fresh session; the write releases the lease too (one item), so waiters find the session. */
   private store(appliance: ApplianceBase, session: ProviderSession): void {
     const applianceId = appliance.id;
     const { store } = this.options;
     // The first call with the session is about to be queued: let it leave before the store's SDK work.
     const storing = letQueuedRequestsLeave()
       .then(() => store.write(appliance, session))
-      .then(() => store.releaseLease(applianceId, this.owner))
       .catch(async (error: unknown) => {
         this.options.onEvent?.({ type: 'store-failed', applianceId, reason: describe(error) });
         await store.releaseLease(applianceId, this.owner).catch(() => undefined);
@@ -266,17 +250,6 @@ export class SessionManager {
         if (this.storing.get(applianceId) === storing) this.storing.delete(applianceId);
       });
     this.storing.set(applianceId, storing);
-  }
-
-  /** Store work the next call with this appliance's session overlaps and awaits (failures are not the call's). */
-  private alongside(applianceId: string, work: Promise<unknown>): void {
-    const previous = this.storing.get(applianceId);
-    const done: Promise<void> = Promise.all([previous, work.catch(() => undefined)])
-      .then(() => undefined)
-      .finally(() => {
-        if (this.storing.get(applianceId) === done) this.storing.delete(applianceId);
-      });
-    this.storing.set(applianceId, done);
   }
 
   private holdFor(error: unknown): number {

@@ -1,13 +1,18 @@
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { z } from 'zod';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type $ZodType, safeParse } from 'zod/v4/core';
 import type { ApplianceBase, ProviderSession } from '../appliances/provider.js';
 import { providerOf } from '../appliances/providers.js';
 import type { Clock } from '../clock.js';
 import { type Keyring, sealWith, UnknownSealingKeyError, unsealWith } from '../crypto/index.js';
 import { isConditionFailed, storeCall, type Table } from '../store/dynamo.js';
 
+/**
+ * One item per appliance holds both its stored session and its login lease, so that a single conditional
+ * update can decide "use the stored session, or take the lease, or wait" atomically (see `acquire`).
+ */
 const sessionKey = (applianceId: string) => ({ pk: `SESSION#${applianceId}`, sk: 'SESSION' });
-const leaseKey = (applianceId: string) => ({ pk: `SESSION#${applianceId}`, sk: 'SESSION_LEASE' });
+/** The session's own attributes, removed when a refused session is dropped (the lease attributes stay). */
+const SESSION_ATTRIBUTES = '#kind, sessionId, principal, stateSealed, expiresAt';
 
 /** Why the last login failed, kept on the lease so other processes do not repeat a refused login. */
 export interface LoginFailure {
@@ -16,10 +21,28 @@ export interface LoginFailure {
   message: string;
 }
 
-export type LeaseOutcome = { acquired: true } | { acquired: false; failure?: LoginFailure };
+/** What one `acquire` decided: a usable stored session, the lease (log in now), or another process's lease. */
+export type AcquireOutcome =
+  | { kind: 'session'; session: ProviderSession }
+  | { kind: 'leased' }
+  | { kind: 'held'; failure?: LoginFailure };
+
+export interface AcquireOptions {
+  /** The lease owner (one per process). */
+  owner: string;
+  leaseMs: number;
+  /** A stored session must outlive this instant to be used (now, or now plus the refresh margin). */
+  usableAfter: number;
+  /** Sessions that must not be used (refused by the appliance, or the one being replaced). */
+  rejected?: readonly string[];
+  /** Drop a rejected stored session when taking the lease, so no other process tries it meanwhile. */
+  dropRejected?: boolean;
+}
 
 /** The session keyring; `refresh` asks for the newest one (a value names a key this process has not seen). */
 export type SessionKeys = (options?: { refresh?: boolean }) => Promise<Keyring>;
+
+type RawItem = Record<string, { S?: string; N?: string } | undefined>;
 
 /**
  * Appliance sessions shared by every broker process, in DynamoDB. The provider's session state (a JWT, a
@@ -38,7 +61,7 @@ export class SessionStore {
     private readonly keys: SessionKeys,
     private readonly clock: Clock,
     /** The state schema of a kind: the providers' by default (tests bring an in-memory provider of their own). */
-    private readonly stateSchemaOf: (kind: string) => z.ZodType = (kind) => providerOf(kind).schemas.state,
+    private readonly stateSchemaOf: (kind: string) => $ZodType = (kind) => providerOf(kind).schemas.state,
   ) {}
 
   /** The stored session if it is still valid and of the appliance's kind, else undefined. */
@@ -49,17 +72,113 @@ export class SessionStore {
       ),
     );
     if (!Item || typeof Item.expiresAt !== 'number' || Item.expiresAt <= this.clock()) return undefined;
-    // Items written before kinds (`jwtSealed`) or for another kind of the same id cost one login, no migration.
-    if (Item.kind !== appliance.kind || typeof Item.stateSealed !== 'string') return undefined;
+    return this.open(appliance, { ...Item, expiresAt: Item.expiresAt });
+  }
+
+  /**
+   * The stored session, or the login lease, in one conditional update (no read first, no re-read after): the
+   * lease is taken only if no live lease exists and the stored session is unusable (absent, expiring before
+   * `usableAfter`, of another kind, or rejected); otherwise the failed condition hands back the item as it
+   * was, with the usable session or the holder's lease in it. Atomic on one item, so two processes can never
+   * both see "no session" and both log in.
+   */
+  async acquire(appliance: ApplianceBase, options: AcquireOptions): Promise<AcquireOutcome> {
+    const now = this.clock();
+    const rejected = [...(options.rejected ?? [])];
+    for (let attempt = 0; ; attempt++) {
+      const old = await this.tryAcquire(appliance, options, rejected, now);
+      if (!old) return { kind: 'leased' };
+      const held = Number(old.leaseUntil?.N ?? 0) >= now;
+      const expiresAt = Number(old.expiresAt?.N ?? 0);
+      const sessionId = old.sessionId?.S;
+      if (sessionId !== undefined && !rejected.includes(sessionId) && expiresAt > options.usableAfter) {
+        const session = await this.open(appliance, {
+          kind: old.kind?.S,
+          sessionId,
+          principal: old.principal?.S,
+          stateSealed: old.stateSealed?.S,
+          expiresAt,
+        });
+        if (session) return { kind: 'session', session };
+        // Sealed with a key no longer held, or tampered with: unusable, so the next attempt may replace it.
+        if (!held && attempt === 0) {
+          rejected.push(sessionId);
+          continue;
+        }
+      }
+      if (!held) throw new Error('session store: the lease condition failed with no lease and no session');
+      const failure = old.failure?.S ? (JSON.parse(old.failure.S) as LoginFailure) : undefined;
+      return failure ? { kind: 'held', failure } : { kind: 'held' };
+    }
+  }
+
+  /** The conditional update; undefined when the lease was taken, else the item as the condition saw it. */
+  private async tryAcquire(
+    appliance: ApplianceBase,
+    options: AcquireOptions,
+    rejected: readonly string[],
+    now: number,
+  ): Promise<RawItem | undefined> {
+    const rejectedNames = rejected.map((_, i) => `:rejected${i}`);
+    const unusable = [
+      'attribute_not_exists(stateSealed)',
+      'expiresAt <= :usableAfter',
+      '#kind <> :kind',
+      ...(rejectedNames.length ? [`sessionId IN (${rejectedNames.join(', ')})`] : []),
+    ].join(' OR ');
+    const drop = options.dropRejected && rejected.length > 0;
     try {
-      const context = boundTo(appliance, String(Item.sessionId), Item.expiresAt, Item.stateSealed);
-      const json = await this.unseal(Item.stateSealed, context);
-      const state = this.stateSchemaOf(appliance.kind).safeParse(JSON.parse(json));
+      await storeCall('take the login lease', () =>
+        this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: sessionKey(appliance.id),
+            UpdateExpression: `SET #owner = :owner, leaseUntil = :leaseUntil, #ttl = :ttl REMOVE failure${drop ? `, ${SESSION_ATTRIBUTES}` : ''}`,
+            ConditionExpression: `(attribute_not_exists(leaseUntil) OR leaseUntil < :now) AND (${unusable})`,
+            ExpressionAttributeNames: { '#owner': 'owner', '#kind': 'kind', '#ttl': 'ttl' },
+            ExpressionAttributeValues: {
+              ':owner': options.owner,
+              ':leaseUntil': now + options.leaseMs,
+              // Past any session left in the item: an expired one's TTL must not delete the lease with it.
+              ':ttl': Math.ceil(Math.max(now, options.usableAfter) / 1000) + 3600,
+              ':now': now,
+              ':usableAfter': options.usableAfter,
+              ':kind': appliance.kind,
+              ...Object.fromEntries(rejected.map((id, i) => [rejectedNames[i], id])),
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      );
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      return (error as { Item?: RawItem }).Item ?? {};
+    }
+  }
+
+  /** A stored session's fields → the session, if it is of the appliance's kind and unseals and parses. */
+  private async open(
+    appliance: ApplianceBase,
+    item: {
+      kind?: unknown;
+      sessionId?: unknown;
+      principal?: unknown;
+      stateSealed?: unknown;
+      expiresAt: number;
+    },
+  ): Promise<ProviderSession | undefined> {
+    // Items written before kinds (`jwtSealed`) or for another kind of the same id cost one login, no migration.
+    if (item.kind !== appliance.kind || typeof item.stateSealed !== 'string') return undefined;
+    try {
+      const context = boundTo(appliance, String(item.sessionId), item.expiresAt, item.stateSealed);
+      const json = await this.unseal(item.stateSealed, context);
+      const state = safeParse(this.stateSchemaOf(appliance.kind), JSON.parse(json));
       if (!state.success) return undefined;
       return {
-        id: String(Item.sessionId),
-        principal: String(Item.principal),
-        expiresAt: Item.expiresAt,
+        id: String(item.sessionId),
+        principal: String(item.principal),
+        expiresAt: item.expiresAt,
         state: state.data,
       };
     } catch {
@@ -68,7 +187,10 @@ export class SessionStore {
     }
   }
 
-  /** Stores a freshly opened session. */
+  /**
+   * Stores a freshly opened session; the same write releases the login lease (the item is replaced whole), so
+   * waiters find the session the moment the lease is gone.
+   */
   async write(appliance: ApplianceBase, session: ProviderSession): Promise<void> {
     const stateSealed = sealWith(
       await this.keys(),
@@ -103,15 +225,20 @@ export class SessionStore {
     }
   }
 
-  /** Deletes the stored session only if it is still the one that failed, so a newer one survives. */
+  /**
+   * Drops the stored session only if it is still the one that failed, so a newer one survives; a login lease on
+   * the same item stays.
+   */
   async deleteIf(applianceId: string, sessionId: string): Promise<void> {
     try {
       await storeCall('invalidate an appliance session', () =>
         this.table.doc.send(
-          new DeleteCommand({
+          new UpdateCommand({
             TableName: this.table.name,
             Key: sessionKey(applianceId),
+            UpdateExpression: `REMOVE ${SESSION_ATTRIBUTES}`,
             ConditionExpression: 'sessionId = :id',
+            ExpressionAttributeNames: { '#kind': 'kind' },
             ExpressionAttributeValues: { ':id': sessionId },
           }),
         ),
@@ -121,74 +248,43 @@ export class SessionStore {
     }
   }
 
-  /** Deletes the stored session whatever it is (the credentials or the registration changed). */
+  /**
+   * Deletes the stored session whatever it is, with the login lease and any refused-login hold (the credentials
+   * or the registration changed).
+   */
   async delete(applianceId: string): Promise<void> {
     await storeCall('forget an appliance session', () =>
       this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: sessionKey(applianceId) })),
     );
   }
 
-  /** Takes the login lease unless another live owner holds it; a held lease may carry the last login failure. */
-  async tryLease(applianceId: string, owner: string, leaseMs: number): Promise<LeaseOutcome> {
+  /** Releases the lease; with a failure, holds it for `holdMs` so others fail fast instead of retrying. */
+  async releaseLease(applianceId: string, owner: string, failure?: { value: LoginFailure; holdMs: number }) {
     const now = this.clock();
     try {
-      await storeCall('take the login lease', () =>
+      await storeCall('release the login lease', () =>
         this.table.doc.send(
-          new PutCommand({
+          new UpdateCommand({
             TableName: this.table.name,
-            Item: {
-              ...leaseKey(applianceId),
-              owner,
-              leaseUntil: now + leaseMs,
-              ttl: Math.ceil(now / 1000) + 3600,
-            },
-            ConditionExpression: 'attribute_not_exists(pk) OR leaseUntil < :now',
-            ExpressionAttributeValues: { ':now': now },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            Key: sessionKey(applianceId),
+            ...(failure
+              ? {
+                  UpdateExpression: 'SET leaseUntil = :holdUntil, failure = :failure',
+                  ExpressionAttributeValues: {
+                    ':owner': owner,
+                    ':holdUntil': now + failure.holdMs,
+                    ':failure': JSON.stringify(failure.value),
+                  },
+                }
+              : {
+                  UpdateExpression: 'REMOVE #owner, leaseUntil, failure',
+                  ExpressionAttributeValues: { ':owner': owner },
+                }),
+            ConditionExpression: '#owner = :owner',
+            ExpressionAttributeNames: { '#owner': 'owner' },
           }),
         ),
       );
-      return { acquired: true };
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
-      const old = (error as { Item?: Record<string, { S?: string; N?: string }> }).Item;
-      const failure = old?.failure?.S ? (JSON.parse(old.failure.S) as LoginFailure) : undefined;
-      return failure ? { acquired: false, failure } : { acquired: false };
-    }
-  }
-
-  /** Deletes the login lease whoever holds it, ending a refused-login hold (the credentials changed). */
-  async clearLease(applianceId: string): Promise<void> {
-    await storeCall('clear the login lease', () =>
-      this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: leaseKey(applianceId) })),
-    );
-  }
-
-  /** Releases the lease; with a failure, holds it for `holdMs` so others fail fast instead of retrying. */
-  async releaseLease(applianceId: string, owner: string, failure?: { value: LoginFailure; holdMs: number }) {
-    const command = failure
-      ? new PutCommand({
-          TableName: this.table.name,
-          Item: {
-            ...leaseKey(applianceId),
-            owner,
-            leaseUntil: this.clock() + failure.holdMs,
-            failure: JSON.stringify(failure.value),
-            ttl: Math.ceil(this.clock() / 1000) + 3600,
-          },
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': owner },
-        })
-      : new DeleteCommand({
-          TableName: this.table.name,
-          Key: leaseKey(applianceId),
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': owner },
-        });
-    try {
-      await storeCall('release the login lease', () => this.table.doc.send(command as PutCommand));
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
     }

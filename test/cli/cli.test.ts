@@ -420,7 +420,7 @@ describe('appliances', () => {
     const lease = async () =>
       (
         await t.aws.doc.send(
-          new GetCommand({ TableName: t.aws.tableName, Key: { pk: 'SESSION#lab', sk: 'SESSION_LEASE' } }),
+          new GetCommand({ TableName: t.aws.tableName, Key: { pk: 'SESSION#lab', sk: 'SESSION' } }),
         )
       ).Item;
     expect((await cli(['appliances', 'set-password', 'lab'], { stdin: 'wrong-password-2' })).code).toBe(0);
