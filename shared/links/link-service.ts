@@ -363,6 +363,10 @@ export class LinkService {
             .release(tokenHash, claim.claimedAt)
             .catch((error) => this.options.warn('a click could not release its single-use link', error))
         : Promise.resolve();
+    // The registry read goes out beside the creator check (a first click in a new container pays both reads
+    // at once); it is awaited, and its failure handled, inside the try below.
+    const target = this.options.registry.get(link.applianceId);
+    target.catch(() => undefined);
     const creatorAllowed =
       knownCreator && known?.createdBy === link.createdBy
         ? await knownCreator
@@ -388,11 +392,11 @@ export class LinkService {
     let appliance: Appliance | undefined;
     try {
       // Inside the try: a registry failure after the claim must give a single-use link back too.
-      const target = await this.options.registry.get(link.applianceId);
-      appliance = target;
+      const registered = await target;
+      appliance = registered;
       const launch = await this.options.audit.around(
         { ...audit, outcome: 'redirected' },
-        () => early ?? this.launchFor(target, link),
+        () => early ?? this.launchFor(registered, link),
         failureOutcome,
         (result) => launchOutcome(result, false),
         (result) => (sourceRefOf(result) === expectedRef ? {} : launchDetails(result)),
