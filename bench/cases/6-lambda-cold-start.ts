@@ -32,7 +32,7 @@ async function bundle(entry: string, outDir: string): Promise<{ file: string; by
   return { file, bytes: (await stat(file)).size };
 }
 
-/** One fresh Node process (with --enable-source-maps, as the CDK app sets NODE_OPTIONS): wall ms to the first answer. */
+/** One fresh Node process (no NODE_OPTIONS, as the CDK app deploys it): wall ms to the first answer. */
 async function coldStart(
   file: string,
   event: unknown,
@@ -46,7 +46,7 @@ async function coldStart(
   error?: string;
 }> {
   const start = process.hrtime.bigint();
-  const child = spawn(process.execPath, ['--enable-source-maps', RUNNER, file], {
+  const child = spawn(process.execPath, [RUNNER, file], {
     env: { ...env, BENCH_EVENT: JSON.stringify(event) },
     stdio: ['ignore', 'pipe', 'ignore'],
   });

@@ -28,7 +28,12 @@ try {
   error = String(failure?.message ?? failure).slice(0, 200);
 }
 const invoked = performance.now();
+/** CPU time of the whole process so far (boot, import, invoke): a cold start's cost that other load cannot inflate. */
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 process.stdout.write(
-  `BENCH_RESULT ${JSON.stringify({ bootMs: started, importMs: imported - started, invokeMs: invoked - imported, status, error })}\n`,
+  `BENCH_RESULT ${JSON.stringify({ bootMs: started, importMs: imported - started, invokeMs: invoked - imported, cpuMs: cpuMs(), status, error })}\n`,
 );
 process.exit(0);

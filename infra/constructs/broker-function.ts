@@ -189,7 +189,11 @@ export class BrokerFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      // No --enable-source-maps: with it Node parses the whole source map at import, 27 ms of CPU for the launch
+      // bundle (93 → 66 ms, median of 9 imports; 11 ms for the floor handler's), and the broker logs no stack
+      // traces to map (messages and problem types only). The .map file still ships beside the bundle, for
+      // decoding a runtime error's stack by hand.
+      environment: { ...props.environment },
       bundling: {
         ...bundlingOptions({ bundleAwsSdk: props.bundleAwsSdk, xraySdk: props.xraySdk ?? false }),
         ...(props.nodeModules ? { nodeModules: props.nodeModules } : {}),
