@@ -1,7 +1,7 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import { getBroker } from '../shared/broker.js';
 import { DeviceUnavailableError } from '../shared/errors.js';
+import { MetricUnit } from '../shared/metrics.js';
 import { logger, metrics } from '../shared/observability.js';
 import { sourceOf } from './lib/api-route.js';
 import type { ApiEvent, ApiResult } from './lib/events.js';

@@ -1,4 +1,3 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ApplianceGateway } from './appliances/gateway.js';
@@ -14,6 +13,7 @@ import { InventorySync, type SyncResult } from './inventory/sync.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { ConfirmationCodec } from './links/confirmation.js';
 import { LinkService } from './links/link-service.js';
+import { MetricUnit } from './metrics.js';
 import { logger, metrics } from './observability.js';
 import { CursorCodec } from './pagination/cursor.js';
 import { ApplianceRegistry } from './registry/appliances.js';

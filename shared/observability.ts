@@ -1,6 +1,6 @@
 import type { LogItem } from '@aws-lambda-powertools/logger';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
+import { EmfMetrics } from './metrics.js';
 
 export const SERVICE = process.env.POWERTOOLS_SERVICE_NAME ?? 'console-launch-broker';
 const NAMESPACE = process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'ConsoleLaunchBroker';
@@ -80,29 +80,12 @@ class BrokerLogger extends Logger {
 /** The one logger of the process (Powertools, JSON lines in Lambda). */
 export const logger: Logger = new BrokerLogger({ serviceName: SERVICE, jsonReplacerFn: redact });
 
-class BrokerMetrics extends Metrics {
-  /** EMF blobs are for CloudWatch; in text format they are dropped, as a person could not read them anyway. */
-  override publishStoredMetrics(): this {
-    if (format === 'json') return super.publishStoredMetrics();
-    this.clearMetrics();
-    this.clearDimensions();
-    this.clearMetadata();
-    return this;
-  }
-}
-
-/** The one metrics emitter of the process (CloudWatch EMF). Most requests add no metric: that is not news. */
-export const metrics: Metrics = new BrokerMetrics({
-  serviceName: SERVICE,
+/**
+ * The one metrics emitter of the process (CloudWatch EMF, flushed after each invocation). In text format its blobs
+ * are dropped, as a person could not read them anyway.
+ */
+export const metrics: EmfMetrics = new EmfMetrics({
   namespace: NAMESPACE,
-  logger: {
-    debug: (...args: unknown[]) => logger.debug(String(args[0])),
-    info: (...args: unknown[]) => logger.info(String(args[0])),
-    error: (...args: unknown[]) => logger.error(String(args[0])),
-    warn: (...args: unknown[]) => {
-      const message = String(args[0]);
-      if (message.startsWith('No application metrics')) logger.debug(message);
-      else logger.warn(message);
-    },
-  },
+  service: SERVICE,
+  enabled: () => format === 'json',
 });

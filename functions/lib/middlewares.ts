@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { MiddlewareObj } from '@middy/core';
 // Core's parse, not shared/zod.ts: the docs and health functions validate nothing and so bundle no messages.
 import { type $ZodIssue, type $ZodType, safeParse } from 'zod/v4/core';
@@ -21,8 +20,14 @@ export function observability(): MiddlewareObj[] {
     // off: the X-Ray SDK's async hooks cost CPU on every promise and outside Lambda it records nothing. Lambda's
     // active tracing records every invocation either way; the SDK adds subsegments.
     ...(process.env.BROKER_XRAY_SDK === 'on' ? [lazyTracing()] : []),
-    logMetrics(metrics),
+    publishMetrics(),
   ] as MiddlewareObj[];
+}
+
+/** The invocation's metrics flushed as EMF, whether the handler answered or threw. */
+function publishMetrics(): MiddlewareObj {
+  const publish = () => metrics.publish();
+  return { after: publish, onError: publish };
 }
 
 /**

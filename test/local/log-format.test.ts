@@ -36,7 +36,7 @@ describe('local log format', () => {
     useLocalLogFormat({});
     const text = written(() => {
       metrics.addMetric('LaunchSucceeded', 'Count', 1);
-      metrics.publishStoredMetrics();
+      metrics.publish();
     });
     expect(text.stdout + text.stderr).toBe('');
 
@@ -44,7 +44,7 @@ describe('local log format', () => {
     const json = written(() => {
       logger.info('hello', { applianceId: 'lab' });
       metrics.addMetric('LaunchSucceeded', 'Count', 1);
-      metrics.publishStoredMetrics();
+      metrics.publish();
     });
     const lines = json.stdout
       .trim()
