@@ -1,7 +1,7 @@
 import { canUseAppliance, requireAppliance } from '../shared/auth/principal.js';
 import { apiRoute } from './lib/api-route.js';
 import { json } from './lib/events.js';
-import { routes } from './routes.js';
+import * as routes from './routes.js';
 
 /**
  * `GET /v1/audit`: launch audit events, newest first. An admin limited to some appliances sees only their

@@ -1,7 +1,7 @@
 import { requireAppliance } from '../shared/auth/principal.js';
 import { apiRoute } from './lib/api-route.js';
 import { json } from './lib/events.js';
-import { routes } from './routes.js';
+import * as routes from './routes.js';
 
 /** `GET /v1/appliances/{applianceId}/devices`: devices live from the appliance. */
 export const handler = apiRoute(routes.listDevices, async ({ params, query, principal, broker }) => {

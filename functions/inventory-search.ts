@@ -1,6 +1,6 @@
 import { apiRoute } from './lib/api-route.js';
 import { json } from './lib/events.js';
-import { routes } from './routes.js';
+import * as routes from './routes.js';
 
 /** `GET /v1/devices`: the synced inventory, filtered, ordered by (appliance, name), paginated. */
 export const handler = apiRoute(routes.searchDevices, async ({ query, principal, broker }) => {

@@ -4,7 +4,7 @@ import { getBroker } from '../shared/broker.js';
 import { apiRoute } from './lib/api-route.js';
 import { type ApiEvent, json, type RouteContext } from './lib/events.js';
 import { observability } from './lib/middlewares.js';
-import { routes } from './routes.js';
+import * as routes from './routes.js';
 
 /** An admin limited to some appliances syncs only those (review L3), as it reads only their audit. */
 const onDemand = apiRoute(routes.syncInventory, async ({ broker, principal }) => {

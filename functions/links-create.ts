@@ -1,6 +1,6 @@
 import { apiRoute } from './lib/api-route.js';
 import { json } from './lib/events.js';
-import { routes } from './routes.js';
+import * as routes from './routes.js';
 
 /** `POST /v1/links`: a validated one-click launch link (audited); the token appears only in this response. */
 export const handler = apiRoute(routes.createLink, async ({ body, principal, broker, source }) => {

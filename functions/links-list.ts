@@ -1,7 +1,7 @@
 import type { LinkSummary } from '../shared/links/link-service.js';
 import { apiRoute } from './lib/api-route.js';
 import { json } from './lib/events.js';
-import { routes } from './routes.js';
+import * as routes from './routes.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { apiRoute } from './lib/api-route.js';
 import { type ApiEvent, type ApiResult, json, type RouteContext } from './lib/events.js';
-import { routes } from './routes.js';
+import * as routes from './routes.js';
 
 /** `DELETE /v1/links/{id}`: the link stops working at once. */
 const revokeOne = apiRoute(routes.revokeLink, async ({ params, principal, broker }) => {

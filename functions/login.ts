@@ -1,7 +1,7 @@
 import { requireAppliance } from '../shared/auth/principal.js';
 import { apiRoute } from './lib/api-route.js';
 import { json } from './lib/events.js';
-import { routes } from './routes.js';
+import * as routes from './routes.js';
 
 /** `POST /v1/appliances/{applianceId}/login`: ensures a session exists; never returns the session's secret. */
 export const handler = apiRoute(routes.login, async ({ params, principal, broker }) => {

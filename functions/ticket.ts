@@ -1,7 +1,7 @@
 import { requireAppliance } from '../shared/auth/principal.js';
 import { apiRoute } from './lib/api-route.js';
 import { ticketResponse } from './lib/launch-response.js';
-import { routes } from './routes.js';
+import * as routes from './routes.js';
 
 /** `POST /v1/appliances/{applianceId}/devices/{deviceId}/tickets`: validate, launch, audit. */
 export const handler = apiRoute(routes.createTicket, async ({ params, body, principal, source, broker }) => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RouteSpec, routeList, routes } from '../../functions/routes.js';
+import * as routes from '../../functions/routes.js';
+import { type RouteSpec, routeList } from '../../functions/routes.js';
 import { logger } from '../../shared/observability.js';
 import {
   type CallResult,
@@ -442,8 +443,11 @@ async function send(route: RouteSpec, attempt: Attempt): Promise<CallResult> {
 
 const RUNS: Partial<Record<string, number>> = { syncInventory: 25, createTicket: 120, createLink: 150 };
 
+/** The contract's routes by their export names (the module also exports `routeList`, the same routes in order). */
+const namedRoutes = Object.entries(routes).filter(([name]) => name !== 'routeList') as [string, RouteSpec][];
+
 describe('every route survives hostile input', () => {
-  for (const [name, route] of Object.entries(routes) as [string, RouteSpec][]) {
+  for (const [name, route] of namedRoutes) {
     const bodies = route.method === 'POST' || route.method === 'DELETE';
     it(`${route.method} ${route.path}`, { timeout: 30_000 }, async () => {
       await fc.assert(
@@ -459,7 +463,7 @@ describe('every route survives hostile input', () => {
     });
   }
   it('covers every route of the contract', () => {
-    expect(Object.values(routes)).toEqual(routeList);
+    expect(namedRoutes.map(([, route]) => route)).toEqual(routeList);
   });
 });
 
