@@ -1,7 +1,7 @@
 import type { ApplianceRegistry } from '../registry/appliances.js';
 import type { SessionManager } from '../sessions/manager.js';
 import { ApplianceTlsError } from './errors.js';
-import type { ProviderClient, ProviderSession } from './provider.js';
+import type { Device, LaunchContext, ProviderClient, ProviderSession, ViewerRequest } from './provider.js';
 import { type Appliance, providerOf } from './providers.js';
 import { HttpsTransport, type TransportOptions } from './transport.js';
 
@@ -53,6 +53,11 @@ export class ApplianceGateway {
     const client = this.clientFor(appliance);
     if (!this.sessions) throw new Error('ApplianceGateway.attach(sessions) was not called');
     return this.sessions.withSession(appliance, (session) => call(client, session));
+  }
+
+  /** The source reference a launch will carry when its client knows it beforehand (see `expectedSourceRef`). */
+  expectedSourceRef(appliance: Appliance, device: Device, request: ViewerRequest, context: LaunchContext) {
+    return this.clientFor(appliance).expectedSourceRef?.(device, request, context);
   }
 
   /** Logs in with the stored credentials, parsed with the kind's own schema. */

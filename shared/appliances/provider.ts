@@ -125,6 +125,12 @@ export interface ProviderClient<C = unknown, S = unknown> {
     request: ViewerRequest,
     context: LaunchContext,
   ): Promise<Launch>;
+  /**
+   * The source reference a launch with these arguments will carry, when the client already knows it (Password
+   * Safe's remembered access request); optional. The audit event is then written once, with it, instead of
+   * twice.
+   */
+  expectedSourceRef?(device: Device, request: ViewerRequest, context: LaunchContext): string | undefined;
   /** Ends what a pending launch opened (Password Safe check-in); optional. */
   release?(session: ProviderSession<S>, requestId: string): Promise<void>;
   /** Ends the session at the source, where it has a sign-out (best effort). */

@@ -97,14 +97,22 @@ export class TicketService {
     reason?: string,
   ): Promise<Launch> {
     const { appliance, device } = await this.validate(target);
-    const event = { clientId, ...auditFields(target, reason), ...source };
     const context = { clientId, ...(reason === undefined ? {} : { reason }) };
+    // A reference the source's client already knows (a remembered access request) goes into the optimistic
+    // event, so a launch that confirms it costs no second audit write.
+    const expectedRef = this.options.gateway.expectedSourceRef(appliance, device, target.request, context);
+    const event = {
+      clientId,
+      ...auditFields(target, reason),
+      ...source,
+      ...(expectedRef === undefined ? {} : { sourceRef: expectedRef }),
+    };
     return this.options.audit.around(
       { ...event, outcome: 'ticket_issued' },
       () => this.launch(appliance, device, target.request, context),
       failureOutcome,
       (launch) => launchOutcome(launch, true),
-      launchDetails,
+      (launch) => (sourceRefOf(launch) === expectedRef ? {} : launchDetails(launch)),
     );
   }
 

@@ -94,6 +94,29 @@ describe('Password Safe through the broker', () => {
     expect(ps.counters.accessRequests - before).toBe(1);
   });
 
+  it('a warm ticket call audits its access request in one write (the client knew the request beforehand)', async () => {
+    const first = await ticket(AUTO_RDP, { viewerType: 'RDP' });
+    expect(first.status, first.text).toBe(201);
+    const auditWrites: unknown[] = [];
+    const doc = t.broker.table.doc;
+    const send = doc.send.bind(doc);
+    doc.send = ((command: { input: { Item?: Record<string, unknown> } }) => {
+      if (command.input.Item?.pk === 'AUDIT') auditWrites.push(command.input.Item.event);
+      return send(command as never);
+    }) as typeof doc.send;
+    try {
+      const warm = await ticket(AUTO_RDP, { viewerType: 'RDP' });
+      expect(warm.status, warm.text).toBe(201);
+    } finally {
+      doc.send = send;
+    }
+    expect(auditWrites).toHaveLength(1);
+    expect(auditWrites[0]).toMatchObject({
+      outcome: 'ticket_issued',
+      sourceRef: expect.stringMatching(/^\d+$/),
+    });
+  });
+
   it('an SSH ticket carries the command and the ssh:// URL', async () => {
     const issued = await ticket('3.32', { viewerType: 'SSH' });
     expect(issued.status, issued.text).toBe(201);

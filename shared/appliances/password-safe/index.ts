@@ -125,11 +125,15 @@ export const passwordSafe: ApplianceProvider<
         const devices = accounts.map(toDevice).filter((d) => !filter.type || d.type === filter.type);
         return { devices, complete: !filter.type };
       },
+      expectedSourceRef(device, request, context) {
+        const remembered = memory.get(requestKey(context.clientId, device.id, request.viewerType));
+        return remembered === undefined ? undefined : String(remembered.requestId);
+      },
       async launch(session, device, request, context) {
         const { cookie } = session.state;
         const viewerType = request.viewerType as ViewerType;
         const { systemId, accountId } = parseDeviceId(device.id);
-        const key = JSON.stringify([context.clientId, device.id, viewerType]);
+        const key = requestKey(context.clientId, device.id, viewerType);
         const remembered = memory.get(key);
         if (remembered) {
           const result = await open(cookie, device, viewerType, remembered.requestId, remembered.expiresAt);
@@ -188,3 +192,8 @@ export const passwordSafe: ApplianceProvider<
   },
   fallbackUrl: (appliance) => `${new URL(appliance.baseUrl).origin}/`,
 };
+
+/** The remembered request of one client for one account and access type (the ConflictOption reuse scope). */
+function requestKey(clientId: string, deviceId: string, viewerType: string): string {
+  return JSON.stringify([clientId, deviceId, viewerType]);
+}
