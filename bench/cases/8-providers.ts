@@ -72,6 +72,16 @@ export const providers: BenchCase = {
       return new URL(created.url).pathname;
     };
 
+    /** Checks `subject` makes exactly one source call, then alternates it with `baseline`, that call made directly. */
+    const warmPairs = async (
+      what: string,
+      requests: () => number,
+      subject: () => Promise<unknown>,
+      baseline: () => Promise<unknown>,
+    ) => {
+      await expectSourceCalls(ctx, what, requests, subject, 1);
+      return alternate({ pairs: ctx.pairs, warmup: WARMUP, baseline, subject });
+    };
     /** The ticket API on a cached session (`POST …/tickets`, key checked, device validated, audited). */
     const ticketCall = (
       applianceId: string,
@@ -97,21 +107,19 @@ export const providers: BenchCase = {
       if (!location.startsWith('vmrc://')) throw new Error('the VMRC click did not redirect to vmrc://');
     };
     await vmrcClick(); // logs in once; every sample below is warm
-    await expectSourceCalls(ctx, 'VMRC click', () => vcenter.counters.requests, vmrcClick, 1);
-    const vmrc = await alternate({
-      pairs: ctx.pairs,
-      warmup: WARMUP,
-      baseline: () => vcenterApi.createTicket(vcenterSession, vm, 'VMRC'),
-      subject: vmrcClick,
-    });
+    const vmrc = await warmPairs(
+      'VMRC click',
+      () => vcenter.counters.requests,
+      vmrcClick,
+      () => vcenterApi.createTicket(vcenterSession, vm, 'VMRC'),
+    );
     const vmrcTicket = ticketCall('vc', vm, { viewerType: 'VMRC' });
-    await expectSourceCalls(ctx, 'VMRC ticket API call', () => vcenter.counters.requests, vmrcTicket, 1);
-    const vmrcApi = await alternate({
-      pairs: ctx.pairs,
-      warmup: WARMUP,
-      baseline: () => vcenterApi.createTicket(vcenterSession, vm, 'VMRC'),
-      subject: vmrcTicket,
-    });
+    const vmrcApi = await warmPairs(
+      'VMRC ticket API call',
+      () => vcenter.counters.requests,
+      vmrcTicket,
+      () => vcenterApi.createTicket(vcenterSession, vm, 'VMRC'),
+    );
 
     // DCV: a click mints one connection token with the cached access token.
     const session = dcv.sessions.find((s) => s.State === 'READY');
@@ -133,21 +141,14 @@ export const providers: BenchCase = {
     const dcvPath = await link('dcv', session.Id, 'DCV', session.Owner);
     const dcvClick = () => local.click(dcvPath);
     await dcvClick();
-    await expectSourceCalls(ctx, 'DCV click', () => dcv.counters.requests, dcvClick, 1);
-    const dcvSamples = await alternate({
-      pairs: ctx.pairs,
-      warmup: WARMUP,
-      baseline: connectionData,
-      subject: dcvClick,
-    });
+    const dcvSamples = await warmPairs('DCV click', () => dcv.counters.requests, dcvClick, connectionData);
     const dcvTicket = ticketCall('dcv', session.Id, { viewerType: 'DCV', user: session.Owner });
-    await expectSourceCalls(ctx, 'DCV ticket API call', () => dcv.counters.requests, dcvTicket, 1);
-    const dcvApi = await alternate({
-      pairs: ctx.pairs,
-      warmup: WARMUP,
-      baseline: connectionData,
-      subject: dcvTicket,
-    });
+    const dcvApi = await warmPairs(
+      'DCV ticket API call',
+      () => dcv.counters.requests,
+      dcvTicket,
+      connectionData,
+    );
 
     // Password Safe, warm: the broker remembers the approved request, so a click is one Sessions call.
     const pamApi = new PasswordSafeClient('direct-pam', pam.baseUrl, direct('pam', pam.baseUrl, pam.certPem));
@@ -158,7 +159,6 @@ export const providers: BenchCase = {
     const rdpPath = await link('pam', APPROVAL_RDP, 'RDP');
     await approveFirstClick(local, rdpPath, (id) => pam.approve(id));
     const rdpClick = () => local.click(rdpPath, 200);
-    await expectSourceCalls(ctx, 'warm RDP click', () => pam.counters.requests, rdpClick, 1);
     const [systemId, accountId] = APPROVAL_RDP.split('.').map(Number) as [number, number];
     const warmRequest = await pamApi.fileRequest(cookie, releaseOf(systemId, accountId));
     if (pam.requestState(warmRequest) === 'pending') pam.approve(warmRequest);
@@ -166,22 +166,21 @@ export const providers: BenchCase = {
       const answer = await pamApi.openSession(cookie, requestId, 'rdpfile');
       if (answer.kind !== 'rdpfile') throw new Error(`Sessions answered ${answer.kind}`);
     };
-    const rdp = await alternate({
-      pairs: ctx.pairs,
-      warmup: WARMUP,
-      baseline: () => openSession(warmRequest),
-      subject: rdpClick,
-    });
+    const rdp = await warmPairs(
+      'warm RDP click',
+      () => pam.counters.requests,
+      rdpClick,
+      () => openSession(warmRequest),
+    );
     // The ticket API reuses the client's approved request for the account: every sample is one Sessions call.
     const rdpTicket = ticketCall('pam', APPROVAL_RDP, { viewerType: 'RDP' });
     await approveFirstTicket(local, APPROVAL_RDP, (id) => pam.approve(id));
-    await expectSourceCalls(ctx, 'warm RDP ticket API call', () => pam.counters.requests, rdpTicket, 1);
-    const rdpApi = await alternate({
-      pairs: ctx.pairs,
-      warmup: WARMUP,
-      baseline: () => openSession(warmRequest),
-      subject: rdpTicket,
-    });
+    const rdpApi = await warmPairs(
+      'warm RDP ticket API call',
+      () => pam.counters.requests,
+      rdpTicket,
+      () => openSession(warmRequest),
+    );
 
     // Password Safe, fresh: every sample on an account nobody has asked for yet, so a request is filed first.
     // The listing teaches the broker each account's maximum duration, as any click of a warm process knows it.
