@@ -17,9 +17,10 @@ export function jitter(baseMs: number): number {
 }
 
 /**
- * Yields two event-loop turns so an appliance request just queued actually leaves before SDK work starts:
- * undici writes a queued request from its own setImmediate, and an AWS SDK call's long promise chain would
- * otherwise run first (measured on a warm click: the request left 3.4 ms late after one turn, 0.1 ms after two).
+ * Yields two event-loop turns so an appliance request just queued actually leaves before SDK work starts: the
+ * HTTP client hands a queued request its pooled socket on a later turn, and an AWS SDK call's long promise chain
+ * would otherwise run first (measured on a warm click when undici was the client: the request left 3.4 ms late
+ * after one turn, 0.1 ms after two; test/broker/click-path.test.ts holds the order with node:https).
  * `running`, the work that queued it, stays the caller's to await: its failure is not reported as unhandled
  * while we yield.
  */
