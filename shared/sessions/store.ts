@@ -170,9 +170,10 @@ export class SessionStore {
   ): Promise<ProviderSession | undefined> {
     // Items written before kinds (`jwtSealed`) or for another kind of the same id cost one login, no migration.
     if (item.kind !== appliance.kind || typeof item.stateSealed !== 'string') return undefined;
+    const context = boundTo(appliance, String(item.sessionId), item.expiresAt, item.stateSealed);
+    const json = await this.unseal(item.stateSealed, context);
+    if (json === undefined) return undefined;
     try {
-      const context = boundTo(appliance, String(item.sessionId), item.expiresAt, item.stateSealed);
-      const json = await this.unseal(item.stateSealed, context);
       const state = safeParse(this.stateSchemaOf(appliance.kind), JSON.parse(json));
       if (!state.success) return undefined;
       return {
@@ -182,7 +183,7 @@ export class SessionStore {
         state: state.data,
       };
     } catch {
-      // Sealed with a rotated key or tampered with: treat as absent and log in again.
+      // Not JSON: treat as absent and log in again.
       return undefined;
     }
   }
@@ -215,14 +216,23 @@ export class SessionStore {
     );
   }
 
-  /** Opens a sealed state with the keyring, re-reading the keys once if it names a key not seen yet. */
-  private async unseal(sealed: string, context: string): Promise<string> {
-    try {
-      return unsealWith(await this.keys(), sealed, context).plaintext;
-    } catch (error) {
-      if (!(error instanceof UnknownSealingKeyError)) throw error;
-      return unsealWith(await this.keys({ refresh: true }), sealed, context).plaintext;
-    }
+  /**
+   * Opens a sealed state with the keyring, re-reading the keys once if it names a key not seen yet; undefined
+   * when it does not open (sealed with a retired key, or tampered with), which costs one login. A failure to
+   * read the keys themselves is thrown: logging in again could not help, and every click would try.
+   */
+  private async unseal(sealed: string, context: string): Promise<string | undefined> {
+    const open = (keyring: Keyring): string | UnknownSealingKeyError | undefined => {
+      try {
+        return unsealWith(keyring, sealed, context).plaintext;
+      } catch (error) {
+        return error instanceof UnknownSealingKeyError ? error : undefined;
+      }
+    };
+    const opened = open(await this.keys());
+    if (!(opened instanceof UnknownSealingKeyError)) return opened;
+    const again = open(await this.keys({ refresh: true }));
+    return typeof again === 'string' ? again : undefined;
   }
 
   /**

@@ -153,6 +153,28 @@ describe('invalidation and storage', () => {
   });
 });
 
+describe('the keys secret', () => {
+  it('one that cannot be read fails the call instead of logging in again at every click', async () => {
+    const { brokers: members, appliance } = await fleet(1);
+    await members[0]!.sessions.get(appliance); // a session is stored
+    const logins = sim.counters.logins;
+    const sessions = new SessionManager({
+      login: (target) => members[0]!.gateway.login(target as Appliance),
+      store: new SessionStore(
+        members[0]!.table,
+        async () => {
+          throw new Error('secret store unavailable while reading a secret');
+        },
+        clock,
+      ),
+      clock,
+      refreshMarginMs: 60_000,
+    });
+    await expect(sessions.get(appliance)).rejects.toThrow(/secret store unavailable/);
+    expect(sim.counters.logins).toBe(logins);
+  });
+});
+
 describe('storing a fresh login', () => {
   const itemOf = async (broker: Broker, applianceId: string, sk: string) =>
     (
