@@ -182,7 +182,7 @@ export class AuditLog {
     const to = query.to === undefined ? '9999' : instant(query.to, 'to', 'floor');
     if (from > to) throw new InvalidInputError([{ field: 'to', message: 'must not be before from' }]);
     const scope = `audit:${query.applianceId ?? '*'}:${from}:${to}:${query.reason ?? ''}`;
-    const start = query.cursor ? cursors.decode(query.cursor, scope) : undefined;
+    const start = query.cursor ? await cursors.decode(query.cursor, scope) : undefined;
     const byAppliance = query.applianceId !== undefined;
     const pk = byAppliance ? 'gsi1pk' : 'pk';
     const sk = byAppliance ? 'gsi1sk' : 'sk';
@@ -213,7 +213,7 @@ export class AuditLog {
     );
     const events = (page.Items ?? []).map((item) => item.event as AuditEvent);
     return page.LastEvaluatedKey
-      ? { events, nextCursor: cursors.encode(page.LastEvaluatedKey, scope) }
+      ? { events, nextCursor: await cursors.encode(page.LastEvaluatedKey, scope) }
       : { events };
   }
 }

@@ -41,7 +41,9 @@ export class InventorySearch {
     principal: Principal,
     query: InventoryQuery,
   ): Promise<{ devices: InventoryDevice[]; nextCursor?: string }> {
-    const after = query.cursor ? String(this.cursors.decode(query.cursor, 'devices').after ?? '') : undefined;
+    const after = query.cursor
+      ? String((await this.cursors.decode(query.cursor, 'devices')).after ?? '')
+      : undefined;
     const entries = await this.entries();
     const needle = query.q?.toLowerCase();
     let low = 0;
@@ -74,7 +76,7 @@ export class InventorySearch {
       last = entry;
     }
     return more && last
-      ? { devices, nextCursor: this.cursors.encode({ after: last.order }, 'devices') }
+      ? { devices, nextCursor: await this.cursors.encode({ after: last.order }, 'devices') }
       : { devices };
   }
 

@@ -9,32 +9,30 @@ export const CONFIRMATION_LIFETIME_MS = 10 * 60_000;
  * browser showed, never a bare request to the URL (what a scanner that replays links with POST would send).
  */
 export class ConfirmationCodec {
-  private readonly key: Buffer;
-
   constructor(
-    brokerKey: Buffer,
+    /** Asked for at each use: the broker reads its keys beside a click's claim, not before it. */
+    private readonly brokerKey: () => Promise<Buffer>,
     private readonly clock: () => number,
-  ) {
-    // Its own key, derived: a confirmation can never stand for a cursor or an API key hash.
-    this.key = Buffer.from(hmacHex(brokerKey, 'link-confirmation'), 'hex');
-  }
+  ) {}
 
-  issue(tokenHash: string): string {
+  async issue(tokenHash: string): Promise<string> {
     const at = this.clock();
-    return `${at}.${this.sign(tokenHash, at)}`;
+    return `${at}.${await this.sign(tokenHash, at)}`;
   }
 
-  verify(tokenHash: string, value: string | undefined): boolean {
+  /** False at once for a click without a well-formed field (every GET): no key is needed to say no. */
+  async verify(tokenHash: string, value: string | undefined): Promise<boolean> {
     const match = /^(\d{1,15})\.([0-9a-f]{64})$/.exec(value ?? '');
     if (!match) return false;
     const at = Number(match[1]);
     const age = this.clock() - at;
-    return (
-      age >= 0 && age <= CONFIRMATION_LIFETIME_MS && constantTimeEqual(match[2]!, this.sign(tokenHash, at))
-    );
+    if (age < 0 || age > CONFIRMATION_LIFETIME_MS) return false;
+    return constantTimeEqual(match[2]!, await this.sign(tokenHash, at));
   }
 
-  private sign(tokenHash: string, at: number): string {
-    return hmacHex(this.key, `${tokenHash}:${at}`);
+  private async sign(tokenHash: string, at: number): Promise<string> {
+    // Its own key, derived: a confirmation can never stand for a cursor or an API key hash.
+    const key = Buffer.from(hmacHex(await this.brokerKey(), 'link-confirmation'), 'hex');
+    return hmacHex(key, `${tokenHash}:${at}`);
   }
 }

@@ -276,7 +276,7 @@ export class LinkService {
         ? [query.createdBy ?? principal.clientId]
         : await this.creators();
     const scope = `links:${principal.clientId}:${query.createdBy ?? '*'}:${query.applianceId ?? ''}:${query.deviceId ?? ''}`;
-    const position = query.cursor ? this.options.cursors.decode(query.cursor, scope) : undefined;
+    const position = query.cursor ? await this.options.cursors.decode(query.cursor, scope) : undefined;
     let index = position ? creators.findIndex((id) => id >= String(position.c)) : 0;
     if (index < 0) index = creators.length;
     let start = position?.k as Record<string, unknown> | undefined;
@@ -295,7 +295,7 @@ export class LinkService {
     }
     if (index >= creators.length) return { links };
     const next = { c: creators[index], ...(start ? { k: start } : {}) };
-    return { links, nextCursor: this.options.cursors.encode(next, scope) };
+    return { links, nextCursor: await this.options.cursors.encode(next, scope) };
   }
 
   /** Every creator whose links an admin may list: the stored clients and the operator CLI, by id. */
@@ -337,7 +337,7 @@ export class LinkService {
   async click(token: string, source: RequestSource, confirmation?: string): Promise<ClickResult> {
     if (!TOKEN_PATTERN.test(token)) return { kind: 'refused', state: 'not_found' };
     const tokenHash = sha256Hex(token);
-    const confirmed = this.options.confirmations.verify(tokenHash, confirmation);
+    const confirmed = await this.options.confirmations.verify(tokenHash, confirmation);
     const known = this.known.get(tokenHash);
     const knownCreator = known ? this.creatorAllows(known) : undefined;
     const early =
@@ -452,7 +452,7 @@ export class LinkService {
         viewerType: link.viewerType,
         expiresAt: link.expiresAt,
         singleUse: link.singleUse,
-        confirmation: this.options.confirmations.issue(tokenHash),
+        confirmation: await this.options.confirmations.issue(tokenHash),
       },
     };
   }

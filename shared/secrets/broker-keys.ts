@@ -89,13 +89,33 @@ export async function loadBrokerKeys(
   secretId: string,
   options: { forceFetch?: boolean } = {},
 ): Promise<BrokerKeys> {
-  const document = parseKeyDocument(await secrets.getJson(secretId, options));
+  return brokerKeysOf(keyDocumentOf(await secrets.getJson(secretId, options), secretId));
+}
+
+/**
+ * The broker's keys as the services ask for them, at each use: read through the secrets cache (a failed read is
+ * that caller's error and is tried again by the next), derived once per secret value while it is cached.
+ */
+export function brokerKeysSource(secrets: SecretStore, secretId: string): () => Promise<BrokerKeys> {
+  let derived: { value: unknown; keys: BrokerKeys } | undefined;
+  return async () => {
+    const value = await secrets.getJson(secretId);
+    const known = derived;
+    if (known && known.value === value) return known.keys;
+    const keys = brokerKeysOf(keyDocumentOf(value, secretId));
+    derived = { value, keys };
+    return keys;
+  };
+}
+
+function keyDocumentOf(value: unknown, secretId: string): BrokerKeyDocument {
+  const document = parseKeyDocument(value);
   if (!document) {
     throw new Error(
       `broker keys secret ${secretId} is missing or malformed (expected {sessionKey, apiKeyPepper, ...})`,
     );
   }
-  return brokerKeysOf(document);
+  return document;
 }
 
 /**

@@ -1,6 +1,7 @@
 import dc from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBroker } from '../../shared/broker.js';
 import { deviceOfType, mintTicket, newLink, startTestBroker, type TestBroker } from '../support/broker.js';
 
 /**
@@ -72,5 +73,34 @@ describe('warm request I/O order', () => {
     expect(afterLogin).toContain('createTicket');
     expect(afterLogin.lastIndexOf('PutItem')).toBeGreaterThan(afterLogin.indexOf('createTicket'));
     expect(events).not.toContain('DeleteItem');
+  });
+});
+
+describe('a new container', () => {
+  it("reads the keys secret beside its first click's claim, not before it", async () => {
+    const { token } = await newLink(t);
+    const io: string[] = [];
+    const started = (message: unknown) => {
+      const target = (message as { request?: ClientRequest }).request?.getHeader('x-amz-target');
+      if (typeof target === 'string') io.push(`start ${target.split('.')[1]}`);
+    };
+    const finished = (message: unknown) => {
+      const target = (message as { request?: ClientRequest }).request?.getHeader('x-amz-target');
+      if (typeof target === 'string') io.push(`end ${target.split('.')[1]}`);
+    };
+    dc.subscribe('http.client.request.start', started);
+    dc.subscribe('http.client.response.finish', finished);
+    const fresh = await createBroker();
+    try {
+      const result = await fresh.links.click(token, { sourceIp: '127.0.0.1' });
+      expect(result.kind).toBe('launch');
+    } finally {
+      dc.unsubscribe('http.client.request.start', started);
+      dc.unsubscribe('http.client.response.finish', finished);
+      await fresh.close();
+    }
+    // The claim goes out before the secret's answer is in: the two first calls overlap.
+    expect(io.indexOf('start UpdateItem')).toBeGreaterThanOrEqual(0);
+    expect(io.indexOf('start UpdateItem')).toBeLessThan(io.indexOf('end GetSecretValue'));
   });
 });

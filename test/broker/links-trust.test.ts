@@ -32,7 +32,7 @@ const CACHE_MS = 30_000;
 const elsewhere = () =>
   new ClientStore({
     table: t.broker.table,
-    pepper: async () => t.broker.keys.apiKeyPepper,
+    pepper: async () => (await t.broker.keys()).apiKeyPepper,
     clock: clock.now,
   });
 
