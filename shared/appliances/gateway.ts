@@ -60,6 +60,11 @@ export class ApplianceGateway {
     return this.clientFor(appliance).expectedSourceRef?.(device, request, context);
   }
 
+  /** Starts reading the appliance's stored session before its record is read (see `SessionManager.prefetch`). */
+  prefetchSession(applianceId: string): void {
+    this.sessions?.prefetch(applianceId);
+  }
+
   /** Logs in with the stored credentials, parsed with the kind's own schema. */
   async login(appliance: Appliance): Promise<ProviderSession> {
     const credentials = await this.options.registry.credentials(appliance);

@@ -122,7 +122,7 @@ export interface LinkServiceOptions {
     list(): Promise<{ id: string }[]>;
   };
   /** Checks in what a revoked link's clicks opened at the source (a Password Safe access request). */
-  gateway: Pick<ApplianceGateway, 'use'>;
+  gateway: Pick<ApplianceGateway, 'use' | 'prefetchSession'>;
   confirmations: ConfirmationCodec;
   cursors: CursorCodec;
   /** Told when a failed click could not give its single-use claim back (the link stays used). */
@@ -367,6 +367,7 @@ export class LinkService {
     // at once); it is awaited, and its failure handled, inside the try below.
     const target = this.options.registry.get(link.applianceId);
     target.catch(() => undefined);
+    this.options.gateway.prefetchSession(link.applianceId);
     const creatorAllowed =
       knownCreator && known?.createdBy === link.createdBy
         ? await knownCreator

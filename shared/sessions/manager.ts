@@ -7,7 +7,10 @@ import {
 } from '../appliances/errors.js';
 import type { ApplianceBase, ProviderSession } from '../appliances/provider.js';
 import { type Clock, jitter, letQueuedRequestsLeave, sleep } from '../clock.js';
-import type { LoginFailure, SessionStore } from './store.js';
+import type { LoginFailure, SessionStore, StoredSession } from './store.js';
+
+/** How long a stored-session read started ahead (`prefetch`) may stand in for a read of its own. */
+const PREFETCH_FRESH_MS = 5_000;
 
 export interface SessionManagerOptions {
   /** How to open a new session on an appliance (the gateway: stored credentials, the kind's client). */
@@ -53,6 +56,8 @@ export class SessionManager {
    * store round trip. Callers still await it, so nothing runs on after a Lambda answers.
    */
   private readonly storing = new Map<string, Promise<void>>();
+  /** Stored-session reads started before the appliance record was known (see `prefetch`), by appliance. */
+  private readonly prefetched = new Map<string, { read: Promise<StoredSession | undefined>; at: number }>();
   private readonly owner = randomUUID();
   private readonly leaseMs: number;
   private readonly waitMs: number;
@@ -79,6 +84,20 @@ export class SessionManager {
       return cached;
     }
     return this.singleFlight(applianceId, () => this.acquire(appliance));
+  }
+
+  /**
+   * Starts reading the appliance's stored session now, for a call that needs it once the appliance record is
+   * read: a new container's first click reads both at once instead of one after the other. Only a read: a
+   * missing or unusable session still goes through the atomic lease (`acquire`).
+   */
+  prefetch(applianceId: string): void {
+    const cached = this.memory.get(applianceId);
+    if (cached && cached.expiresAt > this.options.clock()) return;
+    if (this.inflight.has(applianceId) || this.prefetched.has(applianceId)) return;
+    const read = this.options.store.readStored(applianceId);
+    read.catch(() => undefined);
+    this.prefetched.set(applianceId, { read, at: Date.now() });
   }
 
   /** A valid session and whether it already existed (no login was needed), for the admin login route. */
@@ -195,6 +214,13 @@ export class SessionManager {
     const applianceId = appliance.id;
     const { store, clock } = this.options;
     const rejected = [refusedSessionId, replacing?.id].filter((id): id is string => id !== undefined);
+    const ahead = this.prefetched.get(applianceId);
+    this.prefetched.delete(applianceId);
+    if (ahead && rejected.length === 0 && Date.now() - ahead.at < PREFETCH_FRESH_MS) {
+      const stored = await ahead.read.catch(() => undefined);
+      const session = await store.sessionFrom(appliance, stored);
+      if (session) return this.remember(applianceId, session);
+    }
     const deadline = Date.now() + this.waitMs;
     let delay = 25;
     for (;;) {

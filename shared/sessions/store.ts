@@ -44,6 +44,9 @@ export type SessionKeys = (options?: { refresh?: boolean }) => Promise<Keyring>;
 
 type RawItem = Record<string, { S?: string; N?: string } | undefined>;
 
+/** A stored session item as read, before it is checked against an appliance. */
+export type StoredSession = Record<string, unknown>;
+
 /**
  * Appliance sessions shared by every broker process, in DynamoDB. The provider's session state (a JWT, a
  * session id, an access token, a cookie) is sealed with AES-256-GCM bound to the appliance id and kind, the
@@ -66,13 +69,26 @@ export class SessionStore {
 
   /** The stored session if it is still valid and of the appliance's kind, else undefined. */
   async read(appliance: ApplianceBase): Promise<ProviderSession | undefined> {
+    return this.sessionFrom(appliance, await this.readStored(appliance.id));
+  }
+
+  /** The stored item as it is (a consistent read), for a caller that learns the appliance's kind later. */
+  async readStored(applianceId: string): Promise<StoredSession | undefined> {
     const { Item } = await storeCall('read an appliance session', () =>
       this.table.doc.send(
-        new GetCommand({ TableName: this.table.name, Key: sessionKey(appliance.id), ConsistentRead: true }),
+        new GetCommand({ TableName: this.table.name, Key: sessionKey(applianceId), ConsistentRead: true }),
       ),
     );
-    if (!Item || typeof Item.expiresAt !== 'number' || Item.expiresAt <= this.clock()) return undefined;
-    return this.open(appliance, { ...Item, expiresAt: Item.expiresAt });
+    return Item;
+  }
+
+  /** The session a stored item holds, if it is still valid, of the appliance's kind and opens. */
+  async sessionFrom(
+    appliance: ApplianceBase,
+    stored: StoredSession | undefined,
+  ): Promise<ProviderSession | undefined> {
+    if (!stored || typeof stored.expiresAt !== 'number' || stored.expiresAt <= this.clock()) return undefined;
+    return this.open(appliance, { ...stored, expiresAt: stored.expiresAt });
   }
 
   /**

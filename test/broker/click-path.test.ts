@@ -103,4 +103,33 @@ describe('a new container', () => {
     expect(io.indexOf('start UpdateItem')).toBeGreaterThanOrEqual(0);
     expect(io.indexOf('start UpdateItem')).toBeLessThan(io.indexOf('end GetSecretValue'));
   });
+
+  it("reads the appliance's stored session beside its record, not after it", async () => {
+    const { token } = await newLink(t);
+    const fresh = await createBroker();
+    const io: string[] = [];
+    const send = fresh.table.doc.send.bind(fresh.table.doc);
+    fresh.table.doc.send = (async (command: {
+      constructor: { name: string };
+      input: { Key?: { pk?: string } };
+    }) => {
+      const what = `${command.constructor.name} ${String(command.input.Key?.pk ?? '').split('#')[0]}`;
+      io.push(`send ${what}`);
+      try {
+        return await send(command as never);
+      } finally {
+        io.push(`done ${what}`);
+      }
+    }) as typeof send;
+    try {
+      const result = await fresh.links.click(token, { sourceIp: '127.0.0.1' });
+      expect(result.kind).toBe('launch');
+    } finally {
+      await fresh.close();
+    }
+    expect(io.indexOf('send GetCommand SESSION')).toBeGreaterThanOrEqual(0);
+    expect(io.indexOf('send GetCommand SESSION')).toBeLessThan(io.indexOf('done GetCommand APPLIANCE'));
+    // The stored session was usable: no lease was needed.
+    expect(io).not.toContain('send UpdateCommand SESSION');
+  });
 });
