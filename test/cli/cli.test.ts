@@ -2,15 +2,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../infra/cli/cli.js';
 import { LOCAL_DEFAULTS, resolveTarget } from '../../infra/cli/target.js';
 import { DEFAULT_TABLE, KEYS_SECRET_ID } from '../../infra/local/runtime.js';
 import { settingsSchema } from '../../shared/config/settings.js';
 import { openViewer, startTestBroker, type TestBroker } from '../support/broker.js';
+import { type CliRun as Run, runCliCaptured } from '../support/cli.js';
 
 /**
  * The operator CLI run in-process (its `runCli` with injected streams) against the real local parts: the
@@ -28,12 +28,6 @@ const passwords = new Set<string>();
 const outputs: string[] = [];
 
 type FakeTty = PassThrough & { isTTY?: boolean; setRawMode?: (on: boolean) => void };
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** Runs the CLI against the test broker's state, with `stdin` piped (or a terminal when `tty`). */
 async function cli(
@@ -62,35 +56,17 @@ async function runRaw(
   argv: string[],
   options: { stdin?: string; tty?: (input: FakeTty) => void; env?: Record<string, string> } = {},
 ): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, callback) {
-        append(String(chunk));
-        callback();
-      },
-    });
-  const input: FakeTty = new PassThrough();
+  let stdin: string | FakeTty | undefined = options.stdin;
   if (options.tty) {
+    const input: FakeTty = new PassThrough();
     input.isTTY = true;
     input.setRawMode = () => undefined;
     options.tty(input);
-  } else {
-    input.end(options.stdin ?? '');
+    stdin = input;
   }
-  const code = await runCli(argv, {
-    stdin: input,
-    stdout: sink((text) => {
-      stdout += text;
-    }),
-    stderr: sink((text) => {
-      stderr += text;
-    }),
-    env: options.env ?? {},
-  });
-  outputs.push(stdout, stderr);
-  return { code, stdout, stderr };
+  const run = await runCliCaptured(argv, { stdin: stdin ?? '', env: options.env ?? {} });
+  outputs.push(run.stdout, run.stderr);
+  return run;
 }
 
 const addFlags = (baseUrl = t.sim.url) => [

@@ -1,7 +1,5 @@
-import { PassThrough, Writable } from 'node:stream';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../infra/cli/cli.js';
 import { sealingKey } from '../../shared/crypto/index.js';
 import {
   type BrokerKeyDocument,
@@ -11,6 +9,7 @@ import {
 import { SecretStore } from '../../shared/secrets/store.js';
 import { SessionStore } from '../../shared/sessions/store.js';
 import { deviceOfType, mintTicket, startTestBroker, type TestBroker } from '../support/broker.js';
+import { type CliRun, runCliCaptured } from '../support/cli.js';
 
 /** `keys rotate --session|--cursor` and `keys retire`: the documented rotation, against a running broker's state. */
 
@@ -22,40 +21,20 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function keysCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, callback) {
-        append(String(chunk));
-        callback();
-      },
-    });
-  const stdin = new PassThrough();
-  stdin.end('');
-  const code = await runCli(
-    [
-      'keys',
-      ...args,
-      '--local',
-      '--dynamodb-endpoint',
-      inject('dynamodbEndpoint'),
-      '--secrets-endpoint',
-      inject('secretsEndpoint'),
-      '--table',
-      t.aws.tableName,
-      '--keys-secret',
-      t.keysSecretId,
-    ],
-    {
-      stdin,
-      stdout: sink((text) => (stdout += text)),
-      stderr: sink((text) => (stderr += text)),
-      env: {},
-    },
-  );
-  return { code, stdout, stderr };
+function keysCli(...args: string[]): Promise<CliRun> {
+  return runCliCaptured([
+    'keys',
+    ...args,
+    '--local',
+    '--dynamodb-endpoint',
+    inject('dynamodbEndpoint'),
+    '--secrets-endpoint',
+    inject('secretsEndpoint'),
+    '--table',
+    t.aws.tableName,
+    '--keys-secret',
+    t.keysSecretId,
+  ]);
 }
 
 async function secret(): Promise<BrokerKeyDocument> {

@@ -1,10 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../infra/cli/cli.js';
 import { parseConfig } from '../../shared/config/file.js';
+import { runCliCaptured } from '../support/cli.js';
 
 const EXAMPLE_PATH = new URL('../../broker.config.example.json', import.meta.url);
 
@@ -45,28 +44,7 @@ function dsviewOnly(): Example {
   };
 }
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (text: string) => void) =>
-    new Writable({
-      write(chunk, _encoding, callback) {
-        append(String(chunk));
-        callback();
-      },
-    });
-  const code = await runCli(argv, {
-    stdin: new PassThrough(),
-    stdout: sink((text) => {
-      stdout += text;
-    }),
-    stderr: sink((text) => {
-      stderr += text;
-    }),
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
+const cli = (argv: string[]) => runCliCaptured(argv);
 
 describe('broker.config.example.json', () => {
   it('has one appliance of every kind of the contract, each with id, name, https baseUrl, credentials and tls', () => {
