@@ -105,6 +105,16 @@ const readAppliance = (...more: string[]): TableGrant => ({
 });
 const writeAudit: TableGrant = { sid: 'Audit', actions: ['dynamodb:PutItem'], partitions: [P.audit] };
 
+/** An API route that only queries gsi1 (and counts the client's requests): no item reads, no appliance. */
+const gsi1Reader: FunctionProfile = {
+  memoryMb: 512,
+  timeoutSeconds: 10,
+  applianceFacing: false,
+  keysSecret: true,
+  table: [clientRate],
+  queryIndex: true,
+};
+
 const noData = { applianceFacing: false, keysSecret: false, table: [], queryIndex: false } as const;
 
 export const PROFILES: Record<string, FunctionProfile> = {
@@ -123,14 +133,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
     queryIndex: false,
   },
   // The appliance list (gsi1 APPLIANCES), filtered to the client's allow-list. No appliance call.
-  appliances: {
-    memoryMb: 512,
-    timeoutSeconds: 10,
-    applianceFacing: false,
-    keysSecret: true,
-    table: [clientRate],
-    queryIndex: true,
-  },
+  appliances: gsi1Reader,
   // The registry item, then the appliance session (read, lease, store).
   login: {
     memoryMb: 512,
@@ -175,14 +178,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
   },
   // The creator's live links (gsi1 LINKS#<client>); for an admin listing every creator, the client list (gsi1
   // CLIENTS) first. Never a token, never an appliance.
-  'links-list': {
-    memoryMb: 512,
-    timeoutSeconds: 10,
-    applianceFacing: false,
-    keysSecret: true,
-    table: [clientRate],
-    queryIndex: true,
-  },
+  'links-list': gsi1Reader,
   // One link: reads LINKID#<id> (and LINK#<hash> for an admin's allow-list check on links older than LINKID#'s
   // applianceId), marks LINK#<hash> revoked. Bulk: the creator's links (gsi1 LINKS#<client>), each marked
   // revoked. A revoked link that opened a Password Safe access request checks it in: the registry item, the
