@@ -51,9 +51,9 @@ export class SessionManager {
   private readonly memory = new Map<string, ProviderSession>();
   private readonly inflight = new Map<string, Promise<ProviderSession>>();
   /**
-   * Fresh logins still being stored (one write: the session, which also releases the lease), by appliance. The first call with a
-   * new session overlaps its storing instead of waiting for it: a cold click costs login + call, not one more
-   * store round trip. Callers still await it, so nothing runs on after a Lambda answers.
+   * Fresh logins still being stored (one write: the session, which also releases the lease), by appliance. The
+   * first call with a new session overlaps its storing instead of waiting for it: a cold click costs login +
+   * call, not one more store round trip. Callers still await it, so nothing runs on after a Lambda answers.
    */
   private readonly storing = new Map<string, Promise<void>>();
   /** Stored-session reads started before the appliance record was known (see `prefetch`), by appliance. */

@@ -4,6 +4,7 @@ import type { ApplianceBase, ProviderSession } from '../appliances/provider.js';
 import { providerOf } from '../appliances/providers.js';
 import type { Clock } from '../clock.js';
 import { type Keyring, sealWith, UnknownSealingKeyError, unsealWith } from '../crypto/index.js';
+import { StoreUnavailableError } from '../errors.js';
 import { isConditionFailed, storeCall, type Table } from '../store/dynamo.js';
 
 /**
@@ -11,6 +12,8 @@ import { isConditionFailed, storeCall, type Table } from '../store/dynamo.js';
  * update can decide "use the stored session, or take the lease, or wait" atomically (see `acquire`).
  */
 const sessionKey = (applianceId: string) => ({ pk: `SESSION#${applianceId}`, sk: 'SESSION' });
+/** Unopenable stored sessions one `acquire` replaces before it gives up (another process keeps writing them). */
+const MAX_UNOPENED_SESSIONS = 3;
 /** The session's own attributes, removed when a refused session is dropped (the lease attributes stay). */
 const SESSION_ATTRIBUTES = '#kind, sessionId, principal, stateSealed, expiresAt';
 
@@ -117,12 +120,17 @@ export class SessionStore {
         });
         if (session) return { kind: 'session', session };
         // Sealed with a key no longer held, or tampered with: unusable, so the next attempt may replace it.
-        if (!held && attempt === 0) {
+        if (!held && attempt < MAX_UNOPENED_SESSIONS) {
           rejected.push(sessionId);
           continue;
         }
       }
-      if (!held) throw new Error('session store: the lease condition failed with no lease and no session');
+      if (!held) {
+        throw new StoreUnavailableError(
+          `the stored session of appliance ${appliance.id} does not open and keeps coming back: ` +
+            'check that every broker process reads the same keys secret',
+        );
+      }
       const failure = old.failure?.S ? (JSON.parse(old.failure.S) as LoginFailure) : undefined;
       return failure ? { kind: 'held', failure } : { kind: 'held' };
     }
