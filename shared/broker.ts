@@ -94,7 +94,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
   }
   const sessions = new SessionManager({
     login: (appliance) => gateway.login(appliance as Parameters<ApplianceGateway['login']>[0]),
-    store: new SessionStore(table, sessionKeyring(secrets, settings.KEYS_SECRET_ID), clock),
+    store: new SessionStore(table, sessionKeyring(keys), clock),
     clock,
     refreshMarginMs: settings.SESSION_REFRESH_MARGIN_SECONDS * 1000,
     authFailureHoldMs: settings.LOGIN_FAILURE_HOLD_SECONDS * 1000,

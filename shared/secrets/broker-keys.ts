@@ -92,14 +92,17 @@ export async function loadBrokerKeys(
   return brokerKeysOf(keyDocumentOf(await secrets.getJson(secretId, options), secretId));
 }
 
+/** The broker's keys on demand; `forceFetch` reads the secret now instead of from the cache. */
+export type BrokerKeysSource = (options?: { forceFetch?: boolean }) => Promise<BrokerKeys>;
+
 /**
  * The broker's keys as the services ask for them, at each use: read through the secrets cache (a failed read is
  * that caller's error and is tried again by the next), derived once per secret value while it is cached.
  */
-export function brokerKeysSource(secrets: SecretStore, secretId: string): () => Promise<BrokerKeys> {
+export function brokerKeysSource(secrets: SecretStore, secretId: string): BrokerKeysSource {
   let derived: { value: unknown; keys: BrokerKeys } | undefined;
-  return async () => {
-    const value = await secrets.getJson(secretId);
+  return async (options = {}) => {
+    const value = await secrets.getJson(secretId, options);
     const known = derived;
     if (known && known.value === value) return known.keys;
     const keys = brokerKeysOf(keyDocumentOf(value, secretId));
@@ -124,8 +127,7 @@ function keyDocumentOf(value: unknown, secretId: string): BrokerKeyDocument {
  * reads the secret now, at most once per `minRefreshMs`, instead of logging in again.
  */
 export function sessionKeyring(
-  secrets: SecretStore,
-  secretId: string,
+  keys: BrokerKeysSource,
   clock: () => number = Date.now,
   minRefreshMs = 30_000,
 ): (options?: { refresh?: boolean }) => Promise<Keyring> {
@@ -133,6 +135,6 @@ export function sessionKeyring(
   return async ({ refresh = false } = {}) => {
     const forceFetch = refresh && clock() - lastForced >= minRefreshMs;
     if (forceFetch) lastForced = clock();
-    return (await loadBrokerKeys(secrets, secretId, { forceFetch })).sessionKeys;
+    return (await keys({ forceFetch })).sessionKeys;
   };
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { sealingKey } from '../../shared/crypto/index.js';
 import {
   type BrokerKeyDocument,
+  brokerKeysSource,
   parseKeyDocument,
   sessionKeyring,
 } from '../../shared/secrets/broker-keys.js';
@@ -73,7 +74,7 @@ describe('keys', () => {
     // A process that starts now reads the rotated secret and opens the session sealed before: no login.
     const freshProcess = new SessionStore(
       t.broker.table,
-      sessionKeyring(new SecretStore(t.broker.secrets.client), t.keysSecretId),
+      sessionKeyring(brokerKeysSource(new SecretStore(t.broker.secrets.client), t.keysSecretId)),
       Date.now,
     );
     expect(await freshProcess.read(await t.broker.registry.get('lab'))).toBeDefined();
