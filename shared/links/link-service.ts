@@ -363,8 +363,9 @@ export class LinkService {
             .release(tokenHash, claim.claimedAt)
             .catch((error) => this.options.warn('a click could not release its single-use link', error))
         : Promise.resolve();
-    // The registry read goes out beside the creator check (a first click in a new container pays both reads
-    // at once); it is awaited, and its failure handled, inside the try below.
+    // The registry read and the stored-session read go out beside the creator check (a first click in a new
+    // container pays the three reads at once; a warm one none); the record is awaited, and its failure handled,
+    // inside the try below.
     const target = this.options.registry.get(link.applianceId);
     target.catch(() => undefined);
     this.options.gateway.prefetchSession(link.applianceId);
