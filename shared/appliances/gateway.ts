@@ -65,6 +65,11 @@ export class ApplianceGateway {
     this.sessions?.prefetch(applianceId);
   }
 
+  /** Settles once this process is not obtaining a session for the appliance (see `SessionManager.settled`). */
+  sessionSettled(applianceId: string): Promise<boolean> {
+    return this.sessions?.settled(applianceId) ?? Promise.resolve(false);
+  }
+
   /** Logs in with the stored credentials, parsed with the kind's own schema. */
   async login(appliance: Appliance): Promise<ProviderSession> {
     const credentials = await this.options.registry.credentials(appliance);

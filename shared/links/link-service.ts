@@ -122,7 +122,7 @@ export interface LinkServiceOptions {
     list(): Promise<{ id: string }[]>;
   };
   /** Checks in what a revoked link's clicks opened at the source (a Password Safe access request). */
-  gateway: Pick<ApplianceGateway, 'use' | 'prefetchSession'>;
+  gateway: Pick<ApplianceGateway, 'use' | 'prefetchSession' | 'sessionSettled'>;
   confirmations: ConfirmationCodec;
   cursors: CursorCodec;
   /** Told when a failed click could not give its single-use claim back (the link stays used). */
@@ -349,7 +349,15 @@ export class LinkService {
           })
         : undefined;
     // Abandoned when the claim refuses or fails; awaited (and its failure handled) below otherwise.
-    if (early) await letQueuedRequestsLeave(early);
+    if (early) {
+      await letQueuedRequestsLeave(early);
+      // A cold session (the lease write, the login) goes first and the claim after it, once the launch's
+      // appliance call has left: the claim's store work then neither competes with the lease nor holds up the
+      // login or the call.
+      if (known && (await this.options.gateway.sessionSettled(known.applianceId))) {
+        await letQueuedRequestsLeave(early);
+      }
+    }
     const claim = await this.store.claim(tokenHash, confirmed);
     if (claim.kind === 'refused') {
       this.known.delete(tokenHash);

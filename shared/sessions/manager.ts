@@ -100,6 +100,20 @@ export class SessionManager {
     this.prefetched.set(applianceId, { read, at: Date.now() });
   }
 
+  /**
+   * Settles once this process holds a session for the appliance or has stopped trying to obtain one (the login
+   * lease, a login), with whether there was such a wait: a caller with store writes of its own lets them wait, so
+   * they neither compete with the lease for the store nor hold up the login. A renewal in the background is no
+   * wait (the current session still serves). Never rejects: whoever obtains the session reports its failure.
+   */
+  async settled(applianceId: string): Promise<boolean> {
+    const cached = this.memory.get(applianceId);
+    const running = this.inflight.get(applianceId);
+    if (!running || (cached && cached.expiresAt > this.options.clock())) return false;
+    await running.catch(noop);
+    return true;
+  }
+
   /** A valid session and whether it already existed (no login was needed), for the admin login route. */
   async ensure(appliance: ApplianceBase): Promise<{ session: ProviderSession; reused: boolean }> {
     const cached = this.memory.get(appliance.id);
@@ -294,6 +308,8 @@ export class SessionManager {
     return session;
   }
 }
+
+function noop(): void {}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : 'unknown error';

@@ -74,6 +74,22 @@ describe('warm request I/O order', () => {
     expect(afterLogin.lastIndexOf('PutItem')).toBeGreaterThan(afterLogin.indexOf('createTicket'));
     expect(events).not.toContain('DeleteItem');
   });
+
+  it("a repeat click with the session gone takes the lease alone, and claims once the mint's request left", async () => {
+    const { path } = await newLink(t);
+    const click = async () => (await t.call('GET', path)).status;
+    await warmIo(click, 302);
+    const current = await t.broker.sessions.get(await t.broker.registry.get('lab'));
+    await t.broker.sessions.invalidate('lab', current.id);
+    events = [];
+    expect(await click()).toBe(302);
+    // Before the login: the lease's conditional update and nothing else (the link claim does not compete with
+    // it for the store). The claim and the audit write go out while the mint is in flight.
+    expect(events.slice(0, events.indexOf('login'))).toEqual(['UpdateItem']);
+    const afterMint = events.slice(events.indexOf('createTicket') + 1);
+    expect(afterMint).toContain('UpdateItem');
+    expect(afterMint).toContain('PutItem');
+  });
 });
 
 describe('a new container', () => {

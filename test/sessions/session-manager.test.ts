@@ -113,6 +113,24 @@ describe('refresh ahead', () => {
     expect(sim.counters.logins).toBe(logins + 1);
     now = Date.now();
   });
+
+  it('`settled` waits for a cold login, not for a renewal while the current session serves', async () => {
+    const { brokers: members, appliance } = await fleet(1);
+    const broker = members[0]!;
+    expect(await broker.sessions.settled(appliance.id)).toBe(false);
+    const cold = broker.sessions.get(appliance);
+    expect(await broker.sessions.settled(appliance.id)).toBe(true);
+    const first = await cold;
+    const logins = sim.counters.logins;
+    now = first.expiresAt - 200_000;
+    await broker.sessions.get(appliance); // starts the renewal in the background
+    expect(await broker.sessions.settled(appliance.id)).toBe(false);
+    await vi.waitFor(async () => expect(sim.counters.logins).toBe(logins + 1), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    now = Date.now();
+  });
 });
 
 describe('invalidation and storage', () => {
