@@ -3,7 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ApplianceGateway } from './appliances/gateway.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ClientStore } from './auth/clients.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, letQueuedRequestsLeave, systemClock } from './clock.js';
 import { readSettings, type Settings } from './config/settings.js';
 import { deriveKey } from './crypto/index.js';
 import { DeviceDirectory } from './devices/directory.js';
@@ -67,10 +67,14 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     settings.SECRETS_CACHE_SECONDS,
   );
   const keys = brokerKeysSource(secrets, settings.KEYS_SECRET_ID);
-  // Read now, awaited where a key is needed: a click's claim and registry read need none, and each SDK client's
-  // first call in a new process waits about 30 ms (bench case 6), so the secret's first call and the claim's
-  // overlap instead of adding up. A failure here is not lost: the first use of a key reads again and fails.
-  keys().catch(() => undefined);
+  // Read right after the request that creates the broker has sent its first store call, awaited where a key is
+  // needed: a click's claim and registry read need none, and each SDK client's first call in a new process waits
+  // about 30 ms (bench case 6), so the secret's first call overlaps the claim's instead of adding up; started
+  // any sooner, the secret's client setup holds the claim back. A failure here is not lost: the first use of a
+  // key reads again and fails.
+  letQueuedRequestsLeave()
+    .then(() => keys())
+    .catch(() => undefined);
   const registry = new ApplianceRegistry({
     table,
     secrets,
