@@ -110,7 +110,7 @@ export class SessionManager {
     const cached = this.memory.get(applianceId);
     const running = this.inflight.get(applianceId);
     if (!running || (cached && cached.expiresAt > this.options.clock())) return false;
-    await running.catch(noop);
+    await running.catch(() => undefined);
     return true;
   }
 
@@ -308,8 +308,6 @@ export class SessionManager {
     return session;
   }
 }
-
-function noop(): void {}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : 'unknown error';
