@@ -1,4 +1,6 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type $ZodType, safeParse } from 'zod/v4/core';
 import type { ApplianceBase, ProviderSession } from '../appliances/provider.js';
 import { providerOf } from '../appliances/providers.js';
@@ -44,8 +46,6 @@ export interface AcquireOptions {
 
 /** The session keyring; `refresh` asks for the newest one (a value names a key this process has not seen). */
 export type SessionKeys = (options?: { refresh?: boolean }) => Promise<Keyring>;
-
-type RawItem = Record<string, { S?: string; N?: string } | undefined>;
 
 /** A stored session item as read, before it is checked against an appliance. */
 export type StoredSession = Record<string, unknown>;
@@ -107,17 +107,15 @@ export class SessionStore {
     for (let attempt = 0; ; attempt++) {
       const old = await this.tryAcquire(appliance, options, rejected, now);
       if (!old) return { kind: 'leased' };
-      const held = Number(old.leaseUntil?.N ?? 0) >= now;
-      const expiresAt = Number(old.expiresAt?.N ?? 0);
-      const sessionId = old.sessionId?.S;
-      if (sessionId !== undefined && !rejected.includes(sessionId) && expiresAt > options.usableAfter) {
-        const session = await this.open(appliance, {
-          kind: old.kind?.S,
-          sessionId,
-          principal: old.principal?.S,
-          stateSealed: old.stateSealed?.S,
-          expiresAt,
-        });
+      const held = typeof old.leaseUntil === 'number' && old.leaseUntil >= now;
+      const { sessionId, expiresAt } = old;
+      if (
+        typeof sessionId === 'string' &&
+        !rejected.includes(sessionId) &&
+        typeof expiresAt === 'number' &&
+        expiresAt > options.usableAfter
+      ) {
+        const session = await this.open(appliance, { ...old, expiresAt });
         if (session) return { kind: 'session', session };
         // Sealed with a key no longer held, or tampered with: unusable, so the next attempt may replace it.
         if (!held && attempt < MAX_UNOPENED_SESSIONS) {
@@ -131,7 +129,7 @@ export class SessionStore {
             'check that every broker process reads the same keys secret',
         );
       }
-      const failure = old.failure?.S ? (JSON.parse(old.failure.S) as LoginFailure) : undefined;
+      const failure = typeof old.failure === 'string' ? (JSON.parse(old.failure) as LoginFailure) : undefined;
       return failure ? { kind: 'held', failure } : { kind: 'held' };
     }
   }
@@ -142,7 +140,7 @@ export class SessionStore {
     options: AcquireOptions,
     rejected: readonly string[],
     now: number,
-  ): Promise<RawItem | undefined> {
+  ): Promise<StoredSession | undefined> {
     const rejectedNames = rejected.map((_, i) => `:rejected${i}`);
     const unusable = [
       'attribute_not_exists(stateSealed)',
@@ -177,20 +175,15 @@ export class SessionStore {
       return undefined;
     } catch (error) {
       if (!isConditionFailed(error)) throw error;
-      return (error as { Item?: RawItem }).Item ?? {};
+      const item = (error as { Item?: Record<string, AttributeValue> }).Item;
+      return item ? unmarshall(item) : {};
     }
   }
 
   /** A stored session's fields → the session, if it is of the appliance's kind and unseals and parses. */
   private async open(
     appliance: ApplianceBase,
-    item: {
-      kind?: unknown;
-      sessionId?: unknown;
-      principal?: unknown;
-      stateSealed?: unknown;
-      expiresAt: number;
-    },
+    item: StoredSession & { expiresAt: number },
   ): Promise<ProviderSession | undefined> {
     // Items written before kinds (`jwtSealed`) or for another kind of the same id cost one login, no migration.
     if (item.kind !== appliance.kind || typeof item.stateSealed !== 'string') return undefined;
