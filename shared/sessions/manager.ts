@@ -94,10 +94,16 @@ export class SessionManager {
   prefetch(applianceId: string): void {
     const cached = this.memory.get(applianceId);
     if (cached && cached.expiresAt > this.options.clock()) return;
-    if (this.inflight.has(applianceId) || this.prefetched.has(applianceId)) return;
+    if (this.inflight.has(applianceId) || this.freshPrefetch(applianceId)) return;
     const read = this.options.store.readStored(applianceId);
     read.catch(() => undefined);
     this.prefetched.set(applianceId, { read, at: Date.now() });
+  }
+
+  /** A prefetched read young enough to stand in for a read of its own (one a click abandoned goes stale). */
+  private freshPrefetch(applianceId: string) {
+    const ahead = this.prefetched.get(applianceId);
+    return ahead && Date.now() - ahead.at < PREFETCH_FRESH_MS ? ahead : undefined;
   }
 
   /**
@@ -134,8 +140,8 @@ export class SessionManager {
       return await this.alongsideStoring(applianceId, call(session));
     } catch (error) {
       if (!(error instanceof ApplianceAuthError) || error.step === 'login') throw error;
-      if (this.memory.get(applianceId)?.id === session.id) this.memory.delete(applianceId);
-      this.options.onEvent?.({ type: 'invalidated', applianceId });
+      // Only here: the store drops it in the update that takes the login lease for its replacement.
+      this.forgetHere(applianceId, session.id);
       return this.alongsideStoring(applianceId, call(await this.replacement(appliance, session)));
     }
   }
@@ -162,8 +168,13 @@ export class SessionManager {
 
   /** Forgets a session, only if it is still the one that failed. */
   async invalidate(applianceId: string, sessionId: string): Promise<void> {
-    if (this.memory.get(applianceId)?.id === sessionId) this.memory.delete(applianceId);
+    this.forgetHere(applianceId, sessionId);
     await this.options.store.deleteIf(applianceId, sessionId);
+  }
+
+  /** Drops a session from this process's memory, only if it is still the one that failed, and says so. */
+  private forgetHere(applianceId: string, sessionId: string): void {
+    if (this.memory.get(applianceId)?.id === sessionId) this.memory.delete(applianceId);
     this.options.onEvent?.({ type: 'invalidated', applianceId });
   }
 
@@ -228,9 +239,9 @@ export class SessionManager {
     const applianceId = appliance.id;
     const { store, clock } = this.options;
     const rejected = [refusedSessionId, replacing?.id].filter((id): id is string => id !== undefined);
-    const ahead = this.prefetched.get(applianceId);
+    const ahead = this.freshPrefetch(applianceId);
     this.prefetched.delete(applianceId);
-    if (ahead && rejected.length === 0 && Date.now() - ahead.at < PREFETCH_FRESH_MS) {
+    if (ahead && rejected.length === 0) {
       const stored = await ahead.read.catch(() => undefined);
       const session = await store.sessionFrom(appliance, stored);
       if (session) return this.remember(applianceId, session);
