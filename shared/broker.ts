@@ -5,7 +5,6 @@ import { AuditLog } from './audit/audit-log.js';
 import { ClientStore } from './auth/clients.js';
 import { type Clock, letQueuedRequestsLeave, systemClock } from './clock.js';
 import { readSettings, type Settings } from './config/settings.js';
-import { deriveKey } from './crypto/index.js';
 import { DeviceDirectory } from './devices/directory.js';
 import { InventorySearch } from './inventory/search.js';
 import { InventoryStore } from './inventory/store.js';
@@ -146,11 +145,7 @@ export async function createBroker(deps: BrokerDependencies = {}): Promise<Broke
     confirmDefault: settings.LINK_CONFIRM_DEFAULT,
     clients,
     gateway,
-    // Its own key, derived from the cursor signing key: the API-key pepper signs nothing a browser sees.
-    confirmations: new ConfirmationCodec(
-      async () => deriveKey((await keys()).cursorKey, 'link confirmation'),
-      clock,
-    ),
+    confirmations: new ConfirmationCodec(async () => (await keys()).confirmationKey, clock),
     cursors,
     warn: warnWithError,
   });

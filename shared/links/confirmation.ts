@@ -9,6 +9,8 @@ export const CONFIRMATION_LIFETIME_MS = 10 * 60_000;
  * browser showed, never a bare request to the URL (what a scanner that replays links with POST would send).
  */
 export class ConfirmationCodec {
+  private derived: { from: Buffer; key: Buffer } | undefined;
+
   constructor(
     /** Asked for at each use: the broker reads its keys beside a click's claim, not before it. */
     private readonly brokerKey: () => Promise<Buffer>,
@@ -31,8 +33,14 @@ export class ConfirmationCodec {
   }
 
   private async sign(tokenHash: string, at: number): Promise<string> {
-    // Its own key, derived: a confirmation can never stand for a cursor or an API key hash.
-    const key = Buffer.from(hmacHex(await this.brokerKey(), 'link-confirmation'), 'hex');
-    return hmacHex(key, `${tokenHash}:${at}`);
+    return hmacHex(this.keyFrom(await this.brokerKey()), `${tokenHash}:${at}`);
+  }
+
+  /** Its own key, derived once per broker key: a confirmation can never stand for a cursor or an API key hash. */
+  private keyFrom(brokerKey: Buffer): Buffer {
+    if (this.derived?.from !== brokerKey) {
+      this.derived = { from: brokerKey, key: Buffer.from(hmacHex(brokerKey, 'link-confirmation'), 'hex') };
+    }
+    return this.derived.key;
   }
 }

@@ -17,6 +17,8 @@ export interface BrokerKeys {
   apiKeyPepper: Buffer;
   /** HMAC key of page cursors. */
   cursorKey: Buffer;
+  /** The confirm page's key, derived from the cursor key: the API-key pepper signs nothing a browser sees. */
+  confirmationKey: Buffer;
 }
 
 /** Earlier session keys kept readable: two rotations inside one session lifetime still cost no login. */
@@ -71,15 +73,17 @@ export function rotateCursorKey(document: BrokerKeyDocument): BrokerKeyDocument 
 /** The keys a document holds, ready to use. */
 export function brokerKeysOf(document: BrokerKeyDocument): BrokerKeys {
   const apiKeyPepper = Buffer.from(document.apiKeyPepper, 'base64');
+  const cursorKey = document.cursorKey
+    ? Buffer.from(document.cursorKey, 'base64')
+    : deriveKey(apiKeyPepper, 'page cursors');
   return {
     sessionKeys: {
       current: sealingKey(Buffer.from(document.sessionKey, 'base64')),
       previous: (document.previousSessionKeys ?? []).map((key) => sealingKey(Buffer.from(key, 'base64'))),
     },
     apiKeyPepper,
-    cursorKey: document.cursorKey
-      ? Buffer.from(document.cursorKey, 'base64')
-      : deriveKey(apiKeyPepper, 'page cursors'),
+    cursorKey,
+    confirmationKey: deriveKey(cursorKey, 'link confirmation'),
   };
 }
 
