@@ -10,7 +10,7 @@ import { LOCAL_DEFAULTS, resolveTarget } from '../../infra/cli/target.js';
 import { DEFAULT_TABLE, KEYS_SECRET_ID } from '../../infra/local/runtime.js';
 import { settingsSchema } from '../../shared/config/settings.js';
 import { openViewer, startTestBroker, type TestBroker } from '../support/broker.js';
-import { type CliRun as Run, runCliCaptured } from '../support/cli.js';
+import { localTarget, type CliRun as Run, runCliCaptured } from '../support/cli.js';
 
 /**
  * The operator CLI run in-process (its `runCli` with injected streams) against the real local parts: the
@@ -34,23 +34,8 @@ async function cli(
   args: string[],
   options: { stdin?: string; tty?: (input: FakeTty) => void; env?: Record<string, string> } = {},
 ): Promise<Run> {
-  return runRaw([...args, ...localTarget(), '--public-base-url', t.url], options);
+  return runRaw([...args, ...localTarget(t), '--public-base-url', t.url], options);
 }
-
-/** The test broker's state as a `--local` target, without a public base URL. */
-const localTarget = (secretsEndpoint: string = inject('secretsEndpoint')) => [
-  '--local',
-  '--dynamodb-endpoint',
-  inject('dynamodbEndpoint'),
-  '--secrets-endpoint',
-  secretsEndpoint,
-  '--table',
-  t.aws.tableName,
-  '--keys-secret',
-  t.keysSecretId,
-  '--appliance-secret-prefix',
-  t.applianceSecretPrefix,
-];
 
 async function runRaw(
   argv: string[],
@@ -462,7 +447,7 @@ describe('appliances', () => {
     try {
       const address = refusing.address();
       const endpoint = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-      const denied = await runRaw(['appliances', 'set-password', 'nocreds', ...localTarget(endpoint)], {
+      const denied = await runRaw(['appliances', 'set-password', 'nocreds', ...localTarget(t, endpoint)], {
         stdin: 'pw-3',
       });
       expect(denied.code).toBe(1);
@@ -545,7 +530,7 @@ describe('links', () => {
   });
 
   it('with --local and no --public-base-url, builds the URL on PORT (where npm start listens)', async () => {
-    const created = await runRaw([...linkArgs(kvm()), ...localTarget()], { env: { PORT: '4555' } });
+    const created = await runRaw([...linkArgs(kvm()), ...localTarget(t)], { env: { PORT: '4555' } });
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/^http:\/\/127\.0\.0\.1:4555\/launch\/[A-Za-z0-9_-]{32}\n$/);
     // In AWS without a stack, PUBLIC_BASE_URL or the flag, no link is written: the CLI says what to pass.

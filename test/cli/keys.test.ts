@@ -1,5 +1,5 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealingKey } from '../../shared/crypto/index.js';
 import {
   type BrokerKeyDocument,
@@ -10,7 +10,7 @@ import {
 import { SecretStore } from '../../shared/secrets/store.js';
 import { SessionStore } from '../../shared/sessions/store.js';
 import { deviceOfType, mintTicket, startTestBroker, type TestBroker } from '../support/broker.js';
-import { type CliRun, runCliCaptured } from '../support/cli.js';
+import { type CliRun, localTarget, runCliCaptured } from '../support/cli.js';
 
 /** `keys rotate --session|--cursor` and `keys retire`: the documented rotation, against a running broker's state. */
 
@@ -23,19 +23,7 @@ afterAll(async () => {
 });
 
 function keysCli(...args: string[]): Promise<CliRun> {
-  return runCliCaptured([
-    'keys',
-    ...args,
-    '--local',
-    '--dynamodb-endpoint',
-    inject('dynamodbEndpoint'),
-    '--secrets-endpoint',
-    inject('secretsEndpoint'),
-    '--table',
-    t.aws.tableName,
-    '--keys-secret',
-    t.keysSecretId,
-  ]);
+  return runCliCaptured(['keys', ...args, ...localTarget(t)]);
 }
 
 async function secret(): Promise<BrokerKeyDocument> {

@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSmoke } from '../../scripts/smoke.js';
 import { startTestBroker, type TestBroker } from '../support/broker.js';
+import { localTarget } from '../support/cli.js';
 
 /** `npm run smoke -- --local`: the same steps as against a stack, on the local runtime. */
 
@@ -19,25 +20,11 @@ async function smoke(...extra: string[]): Promise<{ code: number; output: string
   const stdout = new PassThrough();
   const chunks: string[] = [];
   stdout.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
-  const code = await runSmoke(
-    [
-      '--local',
-      '--dynamodb-endpoint',
-      inject('dynamodbEndpoint'),
-      '--secrets-endpoint',
-      inject('secretsEndpoint'),
-      '--table',
-      t.aws.tableName,
-      '--keys-secret',
-      t.keysSecretId,
-      '--appliance-secret-prefix',
-      t.applianceSecretPrefix,
-      '--public-base-url',
-      t.url,
-      ...extra,
-    ],
-    { stdout, stderr: new PassThrough(), env: {} },
-  );
+  const code = await runSmoke([...localTarget(t), '--public-base-url', t.url, ...extra], {
+    stdout,
+    stderr: new PassThrough(),
+    env: {},
+  });
   return { code, output: chunks.join('') };
 }
 

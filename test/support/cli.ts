@@ -1,6 +1,8 @@
 import { PassThrough, Writable } from 'node:stream';
+import { inject } from 'vitest';
 import type { CliIo } from '../../infra/cli/args.js';
 import { runCli } from '../../infra/cli/cli.js';
+import type { TestBroker } from './broker.js';
 
 export interface CliRun {
   code: number;
@@ -42,4 +44,27 @@ export async function runCliCaptured(
     env: options.env ?? {},
   });
   return { code, stdout, stderr };
+}
+
+/**
+ * A test broker's state as a `--local` target of the CLI and the smoke script (no public base URL): its table,
+ * its keys secret and appliance secrets, on this run's engines (or another secrets endpoint, to see it fail).
+ */
+export function localTarget(
+  broker: Pick<TestBroker, 'aws' | 'keysSecretId' | 'applianceSecretPrefix'>,
+  secretsEndpoint: string = inject('secretsEndpoint'),
+): string[] {
+  return [
+    '--local',
+    '--dynamodb-endpoint',
+    inject('dynamodbEndpoint'),
+    '--secrets-endpoint',
+    secretsEndpoint,
+    '--table',
+    broker.aws.tableName,
+    '--keys-secret',
+    broker.keysSecretId,
+    '--appliance-secret-prefix',
+    broker.applianceSecretPrefix,
+  ];
 }
