@@ -11,17 +11,17 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** An emitter whose lines are collected, at a fixed time. */
-function emitter(enabled = true) {
+/** An emitter whose lines are collected, at a fixed time; `enabled` is asked at each publish. */
+function emitter(enabled: () => boolean = () => true) {
   const lines: string[] = [];
   const metrics = new EmfMetrics({
     namespace: 'TestNamespace',
     service: 'test-service',
-    enabled: () => enabled,
+    enabled,
     write: (line) => lines.push(line),
     now: () => 1_700_000_000_000,
   });
-  return { metrics, blobs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return { metrics, lines, blobs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
 
 describe('EMF metrics', () => {
@@ -94,13 +94,7 @@ describe('EMF metrics', () => {
 
   it('writes nothing while disabled (text logs) and drops what was added meanwhile', () => {
     let enabled = false;
-    const lines: string[] = [];
-    const metrics = new EmfMetrics({
-      namespace: 'N',
-      service: 's',
-      enabled: () => enabled,
-      write: (line) => lines.push(line),
-    });
+    const { metrics, lines } = emitter(() => enabled);
     metrics.addMetric('LaunchRefused', MetricUnit.Count, 1);
     metrics.publish();
     enabled = true;
