@@ -9,7 +9,7 @@ import { idSchema, tlsSchema } from '../../shared/appliances/schemas.js';
 import { HttpsTransport } from '../../shared/appliances/transport.js';
 import type { Broker } from '../../shared/broker.js';
 import { NotFoundError } from '../../shared/errors.js';
-import { removeAppliance } from '../../shared/registry/remove-appliance.js';
+import { putAppliance, removeAppliance } from '../../shared/registry/admin.js';
 import {
   CliError,
   flag,
@@ -80,7 +80,7 @@ ${PASSWORD_HELP}`,
       throw new CliError(`appliance "${id}" already exists; pass --replace to update it, or remove it first`);
     }
     const secret = await readCredentialSecret(context, appliance, credentials);
-    await broker.registry.put(appliance, { ...credentials, ...secret });
+    await putAppliance(broker, appliance, { ...credentials, ...secret });
     if (existing) await broker.sessions.forget(id);
     context.out(
       `${existing ? 'updated' : 'added'} appliance ${id} (${describeAppliance(appliance)}, TLS ${tlsLabel(appliance.tls)})`,
@@ -119,7 +119,7 @@ const setPassword: CliCommand = {
       context.io,
       `New ${secretField}${username ? ` for ${username}` : ''} on ${appliance.baseUrl}: `,
     );
-    await broker.registry.put(appliance, {
+    await putAppliance(broker, appliance, {
       ...stored,
       ...(username === undefined ? {} : { username }),
       [secretField]: secret,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Broker } from '../../shared/broker.js';
 import type { ConfigFile } from '../../shared/config/file.js';
 import type { CreateLinkInput } from '../../shared/links/link-service.js';
-import { removeAppliance } from '../../shared/registry/remove-appliance.js';
+import { removeAppliance } from '../../shared/registry/admin.js';
 import { startDcvSimulator } from '../../simulators/dcv/simulator.js';
 import { startDsviewSimulator } from '../../simulators/dsview/simulator.js';
 import { startPasswordSafeSimulator } from '../../simulators/password-safe/simulator.js';
@@ -264,7 +264,7 @@ export async function startDemo(definitions: readonly DemoSourceDefinition[] = D
  * demo client, unless the configuration defines them itself. Returns what it removed, for the banner.
  */
 export async function removeDemoLeftovers(
-  broker: Pick<Broker, 'registry' | 'clients' | 'sessions' | 'inventory'>,
+  broker: Pick<Broker, 'registry' | 'secrets' | 'table' | 'clients' | 'sessions' | 'inventory'>,
   config: ConfigFile | undefined,
 ): Promise<string[]> {
   const configured = new Set(config?.appliances.map((appliance) => appliance.id));

@@ -8,9 +8,10 @@ import type { ConfigFile } from '../../shared/config/file.js';
 import { DEFAULT_TABLE_NAME } from '../../shared/config/settings.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { logger } from '../../shared/observability.js';
-import { removeAppliance } from '../../shared/registry/remove-appliance.js';
+import { removeAppliance } from '../../shared/registry/admin.js';
 import { generateBrokerKeys } from '../../shared/secrets/broker-keys.js';
 import { SecretStore } from '../../shared/secrets/store.js';
+import { createSecretJson } from '../../shared/secrets/writes.js';
 import { applyEnv, localAwsEnv } from './aws-env.js';
 import { ensureTable, startDynamoDbLocal } from './dynamodb-local.js';
 import { handlers } from './handlers.js';
@@ -112,7 +113,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
  * Another process on the same engines may be removing the same entries: what is already gone is skipped.
  */
 export async function removeUnlisted(
-  broker: Pick<Broker, 'registry' | 'clients' | 'sessions' | 'inventory'>,
+  broker: Pick<Broker, 'registry' | 'secrets' | 'table' | 'clients' | 'sessions' | 'inventory'>,
   config: ConfigFile,
 ): Promise<string[]> {
   const appliances = new Set(config.appliances.map((appliance) => appliance.id));
@@ -152,5 +153,5 @@ async function logInsecureAppliances(broker: Broker): Promise<void> {
  * `secrets` is the endpoint's client when the environment does not point at it (the CLI).
  */
 export async function ensureKeys(secretId: string, secrets?: SecretsManagerClient): Promise<void> {
-  await new SecretStore(secrets).createJson(secretId, generateBrokerKeys());
+  await createSecretJson(new SecretStore(secrets), secretId, generateBrokerKeys());
 }

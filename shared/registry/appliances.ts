@@ -1,13 +1,14 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ApplianceCredentialsMissingError } from '../appliances/errors.js';
 import { type Appliance, applianceSchema, providerOf } from '../appliances/providers.js';
 import type { Clock } from '../clock.js';
 import { NotFoundError } from '../errors.js';
 import type { SecretStore } from '../secrets/store.js';
 import { storeCall, type Table } from '../store/dynamo.js';
-import { parse, safeParse } from '../zod.js';
+import { safeParse } from '../zod.js';
 
-const key = (id: string) => ({ pk: `APPLIANCE#${id}`, sk: 'APPLIANCE' });
+/** The registry item of an appliance. */
+export const applianceKey = (id: string) => ({ pk: `APPLIANCE#${id}`, sk: 'APPLIANCE' });
 
 export interface ApplianceRegistryOptions {
   table: Table;
@@ -19,7 +20,8 @@ export interface ApplianceRegistryOptions {
 
 /**
  * Registered appliances (DynamoDB) and their credentials (one Secrets Manager secret each). Records are cached
- * in memory for a short time so the click path reads neither store when warm.
+ * in memory for a short time so the click path reads neither store when warm. Reads only: registering and
+ * removing are the operator tools' (shared/registry/admin.ts).
  */
 export class ApplianceRegistry {
   private readonly cache = new Map<string, { appliance: Appliance; until: number }>();
@@ -33,7 +35,7 @@ export class ApplianceRegistry {
     if (cached && cached.until > now) return cached.appliance;
     const { table } = this.options;
     const result = await storeCall('read an appliance', () =>
-      table.doc.send(new GetCommand({ TableName: table.name, Key: key(id) })),
+      table.doc.send(new GetCommand({ TableName: table.name, Key: applianceKey(id) })),
     );
     if (!result.Item) throw new NotFoundError('appliance', id);
     const appliance = applianceSchema.parse(result.Item.appliance);
@@ -64,32 +66,8 @@ export class ApplianceRegistry {
     return appliances;
   }
 
-  /** Registers or updates an appliance and, when given, its credentials (validated by the kind's schema). */
-  async put(appliance: Appliance, credentials?: unknown): Promise<void> {
-    const record = applianceSchema.parse(appliance);
-    if (credentials !== undefined) {
-      const parsed = parse(providerOf(record.kind).schemas.credentials, credentials);
-      await this.options.secrets.putJson(this.secretId(record.id), parsed);
-    }
-    const { table } = this.options;
-    await storeCall('register an appliance', () =>
-      table.doc.send(
-        new PutCommand({
-          TableName: table.name,
-          Item: { ...key(record.id), gsi1pk: 'APPLIANCES', gsi1sk: record.id, appliance: record },
-        }),
-      ),
-    );
-    this.cache.delete(record.id);
-  }
-
-  /** Removes an appliance and its credentials. */
-  async remove(id: string): Promise<void> {
-    const { table } = this.options;
-    await storeCall('remove an appliance', () =>
-      table.doc.send(new DeleteCommand({ TableName: table.name, Key: key(id) })),
-    );
-    await this.options.secrets.delete(this.secretId(id));
+  /** Drops a cached record, after the operator tools wrote or removed it (shared/registry/admin.ts). */
+  forget(id: string): void {
     this.cache.delete(id);
   }
 

@@ -1,16 +1,10 @@
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  GetSecretValueCommand,
-  PutSecretValueCommand,
-  ResourceNotFoundException,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { StoreUnavailableError } from '../errors.js';
 
 /**
  * Secrets Manager behind a read cache, so a warm request never calls Secrets Manager. Values are JSON
- * documents; nothing here logs them. (A map and one GetSecretValue: Powertools Parameters did the same at the
+ * documents; nothing here logs them. Only reads: the functions' roles may only read secrets, and the writes
+ * (shared/secrets/writes.ts) are the operator tools'. (A map and one GetSecretValue: Powertools Parameters did the same at the
  * cost of its module graph in every bundle.)
  */
 export class SecretStore {
@@ -53,50 +47,9 @@ export class SecretStore {
     }
   }
 
-  private clearCache(): void {
+  /** Drops every cached value: after a write (shared/secrets/writes.ts), the next read asks Secrets Manager. */
+  forget(): void {
     this.cache.clear();
-  }
-
-  /** Creates or replaces a secret's value. */
-  async putJson(secretId: string, value: unknown): Promise<void> {
-    const SecretString = JSON.stringify(value);
-    try {
-      await this.client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString }));
-    } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw error;
-      // Another writer may create it between our two calls; then our value simply becomes the new version.
-      if (!(await this.createJson(secretId, value))) {
-        await this.client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString }));
-      }
-    }
-    this.clearCache();
-  }
-
-  /** Creates a secret only if it does not exist yet; false when another writer got there first. */
-  async createJson(secretId: string, value: unknown): Promise<boolean> {
-    try {
-      await this.client.send(
-        new CreateSecretCommand({ Name: secretId, SecretString: JSON.stringify(value) }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ResourceExistsException') return false;
-      throw error;
-    } finally {
-      this.clearCache();
-    }
-  }
-
-  /** Deletes a secret at once (no recovery window: the CLI removes an appliance on purpose). */
-  async delete(secretId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteSecretCommand({ SecretId: secretId, ForceDeleteWithoutRecovery: true }),
-      );
-    } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw error;
-    }
-    this.clearCache();
   }
 }
 

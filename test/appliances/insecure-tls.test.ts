@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSettings } from '../../shared/config/settings.js';
+import { putAppliance } from '../../shared/registry/admin.js';
 import { deviceOfType, problemType, startTestBroker, type TestBroker } from '../support/broker.js';
 
 /**
@@ -28,7 +29,8 @@ describe('a tls.insecure appliance where the deployment refuses it', () => {
   beforeAll(async () => {
     t = await startTestBroker({ env: { ALLOW_INSECURE_APPLIANCES: 'false' } });
     // The same simulator registered a second time, without a pin.
-    await t.broker.registry.put(
+    await putAppliance(
+      t.broker,
       {
         id: 'open',
         name: 'Unpinned',
@@ -37,7 +39,7 @@ describe('a tls.insecure appliance where the deployment refuses it', () => {
         platform: 'MP1000',
         firmwareVersion: '3.33.8',
         tls: { insecure: true },
-      } as Parameters<typeof t.broker.registry.put>[0],
+      } as Parameters<typeof putAppliance>[1],
       { username: t.sim.username, password: t.sim.password },
     );
   });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logger } from '../../shared/observability.js';
+import { putAppliance } from '../../shared/registry/admin.js';
 import {
   type BrokerCaller,
   type CallOptions,
@@ -70,7 +71,8 @@ beforeAll(async () => {
     return ticket;
   };
   // A second registration of the same appliance whose stored password is wrong.
-  await t.broker.registry.put(
+  await putAppliance(
+    t.broker,
     {
       id: 'badpw',
       name: 'Wrong password',

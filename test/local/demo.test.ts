@@ -8,9 +8,26 @@ function fakeBroker(appliances: { id: string; name: string }[], clients: string[
   const broker = {
     registry: {
       list: async () => appliances,
-      remove: async (id: string) => {
-        calls.push(`remove appliance ${id}`);
+      secretId: (id: string) => `appliances/${id}`,
+      forget: () => undefined,
+    },
+    table: {
+      name: 'broker',
+      doc: {
+        send: async (command: { input: { Key: { pk: string } } }) => {
+          calls.push(`remove appliance ${command.input.Key.pk.replace('APPLIANCE#', '')}`);
+          return {};
+        },
       },
+    },
+    secrets: {
+      client: {
+        send: async (command: { input: { SecretId: string } }) => {
+          calls.push(`delete secret ${command.input.SecretId}`);
+          return {};
+        },
+      },
+      forget: () => undefined,
     },
     sessions: {
       forget: async (id: string) => {
@@ -47,6 +64,7 @@ describe('removing what demo mode left in a real store', () => {
     expect(await removeDemoLeftovers(broker, undefined)).toEqual(['appliance demo', 'client demo']);
     expect(calls).toEqual([
       'remove appliance demo',
+      'delete secret appliances/demo',
       'forget session demo',
       'drop inventory demo d1',
       'revoke client demo',

@@ -12,6 +12,7 @@ import { type Appliance, applianceSchema, providerOf } from '../../shared/applia
 import { HttpsTransport } from '../../shared/appliances/transport.js';
 import { type Broker, createBroker } from '../../shared/broker.js';
 import { readSettings } from '../../shared/config/settings.js';
+import { putAppliance } from '../../shared/registry/admin.js';
 import { useLocalAws } from '../support/aws.js';
 
 /** Fault names every simulator understands (each maps its own endpoints onto these). */
@@ -175,7 +176,7 @@ export function describeProvider<S extends ContractSimulator>(spec: ProviderCont
         process.env.APPLIANCE_SECRET_PREFIX = `test/${run}/appliances/`;
         await ensureKeys(process.env.KEYS_SECRET_ID);
         broker = await createBroker({ settings: readSettings() });
-        await broker.registry.put(appliance, credentials);
+        await putAppliance(broker, appliance, credentials);
       });
       afterAll(async () => broker?.close());
 

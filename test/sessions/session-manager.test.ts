@@ -6,6 +6,7 @@ import type { Appliance } from '../../shared/appliances/providers.js';
 import { type Broker, createBroker } from '../../shared/broker.js';
 import { readSettings } from '../../shared/config/settings.js';
 import { sealingKey } from '../../shared/crypto/index.js';
+import { putAppliance } from '../../shared/registry/admin.js';
 import { type SessionEvent, SessionManager } from '../../shared/sessions/manager.js';
 import { SessionStore } from '../../shared/sessions/store.js';
 import { type DsviewSimulator, startDsviewSimulator } from '../../simulators/dsview/simulator.js';
@@ -25,7 +26,8 @@ async function fleet(
   const members = await Promise.all(Array.from({ length: size }, () => createBroker({ settings, clock })));
   brokers.push(...members);
   const applianceId = `sess-${++applianceSeq}`;
-  await members[0]!.registry.put(
+  await putAppliance(
+    members[0]!,
     {
       id: applianceId,
       name: 'Session test',
