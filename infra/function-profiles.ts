@@ -11,6 +11,7 @@
 
 export type DynamoAction =
   | 'dynamodb:GetItem'
+  | 'dynamodb:BatchGetItem'
   | 'dynamodb:PutItem'
   | 'dynamodb:UpdateItem'
   | 'dynamodb:DeleteItem'
@@ -103,6 +104,17 @@ const readAppliance = (...more: string[]): TableGrant => ({
   actions: ['dynamodb:GetItem'],
   partitions: [P.appliance, ...more],
 });
+/**
+ * The item reads one turn of a request asks for go out as one BatchGetItem (`Table.read` in
+ * shared/store/dynamo.ts): the registry item and the session, and on a click the link's creator. IAM checks every
+ * key of a request against one statement at a time, so one statement lists each partition those reads touch;
+ * they are all readable one by one already.
+ */
+const batchRead = (...more: string[]): TableGrant => ({
+  sid: 'BatchRead',
+  actions: ['dynamodb:BatchGetItem'],
+  partitions: [P.appliance, P.session, ...more],
+});
 const writeAudit: TableGrant = { sid: 'Audit', actions: ['dynamodb:PutItem'], partitions: [P.audit] };
 
 /** An API route that only queries gsi1 (and counts the client's requests): no item reads, no appliance. */
@@ -140,7 +152,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
     timeoutSeconds: 'appliance',
     applianceFacing: true,
     keysSecret: true,
-    table: [readAppliance(), sessions, clientRate],
+    table: [readAppliance(), sessions, batchRead(), clientRate],
     queryIndex: false,
   },
   devices: {
@@ -148,7 +160,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
     timeoutSeconds: 'appliance',
     applianceFacing: true,
     keysSecret: true,
-    table: [readAppliance(), sessions, clientRate],
+    table: [readAppliance(), sessions, batchRead(), clientRate],
     queryIndex: false,
   },
   // As devices, plus the synced device (GetItem INV#) and the audit event.
@@ -157,7 +169,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
     timeoutSeconds: 'appliance',
     applianceFacing: true,
     keysSecret: true,
-    table: [readAppliance(P.inventory), sessions, writeAudit, clientRate],
+    table: [readAppliance(P.inventory), sessions, batchRead(), writeAudit, clientRate],
     queryIndex: false,
   },
   // Validates the device (inventory, else live), then one transaction putting LINK#<hash> and LINKID#<id>, then
@@ -170,6 +182,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
     table: [
       readAppliance(P.inventory),
       sessions,
+      batchRead(),
       { sid: 'Links', actions: ['dynamodb:PutItem'], partitions: [P.link, P.linkId] },
       writeAudit,
       clientRate,
@@ -191,6 +204,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
     table: [
       readAppliance(P.linkId, P.link),
       sessions,
+      batchRead(),
       { sid: 'Revoke', actions: ['dynamodb:UpdateItem'], partitions: [P.link] },
       clientRate,
     ],
@@ -208,6 +222,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
       { sid: 'Claim', actions: ['dynamodb:UpdateItem'], partitions: [P.link, P.launchFailureRate] },
       readAppliance(P.inventory, P.client),
       sessions,
+      batchRead(P.client),
       writeAudit,
     ],
     queryIndex: false,
@@ -253,6 +268,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
     table: [
       readAppliance(),
       sessions,
+      batchRead(),
       {
         sid: 'Inventory',
         actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],

@@ -1,12 +1,13 @@
 /**
  * The floor of the launch function's cold start (bench case 6): the smallest honest Lambda doing a click's I/O
- * with the same SDK clients the broker uses: the link claim (UpdateItem) beside the appliance read (GetItem),
- * the session read (GetItem), one HTTPS request to the appliance, the audit write (PutItem). Nothing else: no
- * validation, no logging, no metrics. Bundled with the functions' own esbuild options.
+ * with the same SDK clients the broker uses: the link claim (UpdateItem), then the registry item, the session and
+ * the link's creator in one BatchGetItem (a cold click learns the appliance from the claimed link, as the launch
+ * does), one HTTPS request to the appliance, the audit write (PutItem). Nothing else: no validation, no logging,
+ * no metrics. Bundled with the functions' own esbuild options.
  */
 import { request } from 'node:https';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 const doc = DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 3 }));
 
@@ -33,19 +34,27 @@ function applianceCall(): Promise<number> {
 
 export const handler = async () => {
   const TableName = process.env.TABLE_NAME;
-  await Promise.all([
-    doc.send(
-      new UpdateCommand({
-        TableName,
-        Key: { pk: 'FLOOR#link', sk: 'LINK' },
-        UpdateExpression: 'ADD uses :one',
-        ExpressionAttributeValues: { ':one': 1 },
-      }),
-    ),
-    doc.send(new GetCommand({ TableName, Key: { pk: 'APPLIANCE#lab', sk: 'APPLIANCE' } })),
-  ]);
   await doc.send(
-    new GetCommand({ TableName, Key: { pk: 'SESSION#lab', sk: 'SESSION' }, ConsistentRead: true }),
+    new UpdateCommand({
+      TableName,
+      Key: { pk: 'FLOOR#link', sk: 'LINK' },
+      UpdateExpression: 'ADD uses :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    }),
+  );
+  await doc.send(
+    new BatchGetCommand({
+      RequestItems: {
+        [TableName as string]: {
+          Keys: [
+            { pk: 'APPLIANCE#lab', sk: 'APPLIANCE' },
+            { pk: 'SESSION#lab', sk: 'SESSION' },
+            { pk: 'CLIENT#bench', sk: 'CLIENT' },
+          ],
+          ConsistentRead: true,
+        },
+      },
+    }),
   );
   const status = await applianceCall();
   await doc.send(

@@ -120,6 +120,8 @@ export class Functions extends Construct {
   }
 }
 
+const READ_ACTIONS = new Set(['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query']);
+
 /** The explicit statements of a profile: table actions by partition, index queries, secrets, table key. */
 export function statementsFor(
   profile: FunctionProfile,
@@ -149,9 +151,7 @@ export function statementsFor(
     );
   }
   if (props.tableKey && (profile.table.length > 0 || profile.queryIndex)) {
-    const writes = profile.table.some((grant) =>
-      grant.actions.some((action) => action !== 'dynamodb:GetItem' && action !== 'dynamodb:Query'),
-    );
+    const writes = profile.table.some((grant) => grant.actions.some((action) => !READ_ACTIONS.has(action)));
     statements.push(
       new iam.PolicyStatement({
         sid: 'TableKey',

@@ -157,9 +157,7 @@ export class ClientStore {
 
   private async readPrincipal(id: string): Promise<Principal | undefined> {
     const { table } = this.options;
-    const { Item } = await storeCall('read a client', () =>
-      table.doc.send(new GetCommand({ TableName: table.name, Key: clientKey(id) })),
-    );
+    const Item = await storeCall('read a client', () => table.read(clientKey(id)));
     const parsed = Item
       ? clientSchema.safeParse({ id: Item.id, scopes: Item.scopes, appliances: Item.appliances })
       : undefined;

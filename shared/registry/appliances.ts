@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ApplianceCredentialsMissingError } from '../appliances/errors.js';
 import { type Appliance, applianceSchema, providerOf } from '../appliances/providers.js';
 import type { Clock } from '../clock.js';
@@ -34,11 +34,9 @@ export class ApplianceRegistry {
     const cached = this.cache.get(id);
     if (cached && cached.until > now) return cached.appliance;
     const { table } = this.options;
-    const result = await storeCall('read an appliance', () =>
-      table.doc.send(new GetCommand({ TableName: table.name, Key: applianceKey(id) })),
-    );
-    if (!result.Item) throw new NotFoundError('appliance', id);
-    const appliance = applianceSchema.parse(result.Item.appliance);
+    const item = await storeCall('read an appliance', () => table.read(applianceKey(id)));
+    if (!item) throw new NotFoundError('appliance', id);
+    const appliance = applianceSchema.parse(item.appliance);
     this.cache.set(id, { appliance, until: now + this.options.cacheMs });
     return appliance;
   }

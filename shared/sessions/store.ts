@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type $ZodType, safeParse } from 'zod/v4/core';
 import type { ApplianceBase, ProviderSession } from '../appliances/provider.js';
@@ -77,12 +77,10 @@ export class SessionStore {
 
   /** The stored item as it is (a consistent read), for a caller that learns the appliance's kind later. */
   async readStored(applianceId: string): Promise<StoredSession | undefined> {
-    const { Item } = await storeCall('read an appliance session', () =>
-      this.table.doc.send(
-        new GetCommand({ TableName: this.table.name, Key: sessionKey(applianceId), ConsistentRead: true }),
-      ),
+    const item = await storeCall('read an appliance session', () =>
+      this.table.read(sessionKey(applianceId), { consistent: true }),
     );
-    return Item;
+    return item as StoredSession | undefined;
   }
 
   /** The session a stored item holds, if it is still valid, of the appliance's kind and opens. */

@@ -122,31 +122,40 @@ describe('a new container', () => {
     expect(io.indexOf('start GetSecretValue')).toBeLessThan(io.indexOf('end UpdateItem'));
   });
 
-  it("reads the appliance's stored session beside its record, not after it", async () => {
+  it('reads the registry item, the stored session and the creator in one request, once the claim answers', async () => {
     const { token } = await newLink(t);
     const fresh = await createBroker();
     const io: string[] = [];
     const send = fresh.table.doc.send.bind(fresh.table.doc);
+    const partitionsOf = (input: {
+      Key?: { pk?: string };
+      RequestItems?: Record<string, { Keys: { pk: string }[] }>;
+    }) =>
+      (input.Key ? [input.Key] : Object.values(input.RequestItems ?? {}).flatMap((entry) => entry.Keys))
+        .map((key) => String(key.pk ?? '').split('#')[0])
+        .join(',');
     fresh.table.doc.send = (async (command: {
       constructor: { name: string };
-      input: { Key?: { pk?: string } };
+      input: Parameters<typeof partitionsOf>[0];
     }) => {
-      const what = `${command.constructor.name} ${String(command.input.Key?.pk ?? '').split('#')[0]}`;
+      const what = `${command.constructor.name} ${partitionsOf(command.input)}`;
       io.push(`send ${what}`);
       try {
         return await send(command as never);
       } finally {
         io.push(`done ${what}`);
       }
-    }) as typeof send;
+    }) as unknown as typeof send;
     try {
       const result = await fresh.links.click(token, { sourceIp: '127.0.0.1' });
       expect(result.kind).toBe('launch');
     } finally {
       await fresh.close();
     }
-    expect(io.indexOf('send GetCommand SESSION')).toBeGreaterThanOrEqual(0);
-    expect(io.indexOf('send GetCommand SESSION')).toBeLessThan(io.indexOf('done GetCommand APPLIANCE'));
+    const reads = io.filter((entry) => /^send (Get|BatchGet)Command/.test(entry));
+    expect(reads[0]).toBe('send BatchGetCommand APPLIANCE,SESSION,CLIENT');
+    expect(io.indexOf(reads[0]!)).toBeGreaterThan(io.indexOf('done UpdateCommand LINK'));
+    expect(reads.filter((entry) => /APPLIANCE|SESSION|CLIENT/.test(entry))).toHaveLength(1);
     // The stored session was usable: no lease was needed.
     expect(io).not.toContain('send UpdateCommand SESSION');
   });

@@ -240,6 +240,7 @@ describe('iam', () => {
       'secretsmanager:GetSecretValue': keys,
     }),
     login: base({
+      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'SESSION#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('SESSION#*')],
       'dynamodb:DeleteItem': [table('SESSION#*')],
@@ -247,6 +248,7 @@ describe('iam', () => {
       'secretsmanager:GetSecretValue': keysAndAppliances,
     }),
     devices: base({
+      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'SESSION#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('SESSION#*')],
       'dynamodb:DeleteItem': [table('SESSION#*')],
@@ -254,6 +256,7 @@ describe('iam', () => {
       'secretsmanager:GetSecretValue': keysAndAppliances,
     }),
     ticket: base({
+      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'SESSION#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*', 'INV#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('AUDIT'), table('SESSION#*')].sort(),
       'dynamodb:DeleteItem': [table('SESSION#*')],
@@ -261,6 +264,7 @@ describe('iam', () => {
       'secretsmanager:GetSecretValue': keysAndAppliances,
     }),
     'links-create': base({
+      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'SESSION#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*', 'INV#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('AUDIT'), table('LINK#*', 'LINKID#*'), table('SESSION#*')].sort(),
       'dynamodb:DeleteItem': [table('SESSION#*')],
@@ -274,6 +278,7 @@ describe('iam', () => {
     }),
     // Revoking a link that opened a Password Safe access request checks it in: appliance session and secret.
     'links-revoke': base({
+      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'SESSION#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*', 'LINK#*', 'LINKID#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('SESSION#*')],
       'dynamodb:DeleteItem': [table('SESSION#*')],
@@ -282,6 +287,7 @@ describe('iam', () => {
       'secretsmanager:GetSecretValue': keysAndAppliances,
     }),
     launch: base({
+      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'CLIENT#*', 'SESSION#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*', 'CLIENT#*', 'INV#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('AUDIT'), table('SESSION#*')].sort(),
       'dynamodb:DeleteItem': [table('SESSION#*')],
@@ -304,6 +310,7 @@ describe('iam', () => {
       'secretsmanager:GetSecretValue': keys,
     }),
     'inventory-sync': base({
+      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'SESSION#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('SESSION#*')],
       'dynamodb:DeleteItem': [table('SESSION#*')],
