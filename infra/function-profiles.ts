@@ -106,14 +106,14 @@ const readAppliance = (...more: string[]): TableGrant => ({
 });
 /**
  * The item reads one turn of a request asks for go out as one BatchGetItem (`Table.read` in
- * shared/store/dynamo.ts): the registry item and the session, and on a click the link's creator. IAM checks every
- * key of a request against one statement at a time, so one statement lists each partition those reads touch;
- * they are all readable one by one already.
+ * shared/store/dynamo.ts): a click's registry item, session and creator; a bulk revoke's registry items. IAM
+ * checks every key of a request against one statement at a time, so one statement lists each partition those
+ * reads touch, all readable one by one already. Functions whose requests read one item at a time send GetItem.
  */
-const batchRead = (...more: string[]): TableGrant => ({
+const batchRead = (...partitions: string[]): TableGrant => ({
   sid: 'BatchRead',
   actions: ['dynamodb:BatchGetItem'],
-  partitions: [P.appliance, P.session, ...more],
+  partitions,
 });
 const writeAudit: TableGrant = { sid: 'Audit', actions: ['dynamodb:PutItem'], partitions: [P.audit] };
 
@@ -152,7 +152,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
     timeoutSeconds: 'appliance',
     applianceFacing: true,
     keysSecret: true,
-    table: [readAppliance(), sessions, batchRead(), clientRate],
+    table: [readAppliance(), sessions, clientRate],
     queryIndex: false,
   },
   devices: {
@@ -160,7 +160,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
     timeoutSeconds: 'appliance',
     applianceFacing: true,
     keysSecret: true,
-    table: [readAppliance(), sessions, batchRead(), clientRate],
+    table: [readAppliance(), sessions, clientRate],
     queryIndex: false,
   },
   // As devices, plus the synced device (GetItem INV#) and the audit event.
@@ -169,7 +169,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
     timeoutSeconds: 'appliance',
     applianceFacing: true,
     keysSecret: true,
-    table: [readAppliance(P.inventory), sessions, batchRead(), writeAudit, clientRate],
+    table: [readAppliance(P.inventory), sessions, writeAudit, clientRate],
     queryIndex: false,
   },
   // Validates the device (inventory, else live), then one transaction putting LINK#<hash> and LINKID#<id>, then
@@ -182,7 +182,6 @@ export const PROFILES: Record<string, FunctionProfile> = {
     table: [
       readAppliance(P.inventory),
       sessions,
-      batchRead(),
       { sid: 'Links', actions: ['dynamodb:PutItem'], partitions: [P.link, P.linkId] },
       writeAudit,
       clientRate,
@@ -194,8 +193,8 @@ export const PROFILES: Record<string, FunctionProfile> = {
   'links-list': gsi1Reader,
   // One link: reads LINKID#<id> (and LINK#<hash> for an admin's allow-list check on links older than LINKID#'s
   // applianceId), marks LINK#<hash> revoked. Bulk: the creator's links (gsi1 LINKS#<client>), each marked
-  // revoked. A revoked link that opened a Password Safe access request checks it in: the registry item, the
-  // appliance session and its credentials.
+  // revoked. A revoked link that opened a Password Safe access request checks it in: the registry item (a bulk
+  // revoke's read together), the appliance session and its credentials.
   'links-revoke': {
     memoryMb: 512,
     timeoutSeconds: 'appliance',
@@ -204,15 +203,16 @@ export const PROFILES: Record<string, FunctionProfile> = {
     table: [
       readAppliance(P.linkId, P.link),
       sessions,
-      batchRead(),
+      batchRead(P.appliance),
       { sid: 'Revoke', actions: ['dynamodb:UpdateItem'], partitions: [P.link] },
       clientRate,
     ],
     queryIndex: true,
   },
   // The click (GET, and a confirm page's POST): claims (and may release) LINK#<hash>, reads the link's creator
-  // (CLIENT#<id>, cached per process), the registry item and the synced device, uses the session, audits, counts
-  // failed clicks per address. Never lists, scans or writes the registry or a client.
+  // (CLIENT#<id>, cached per process), the registry item and the stored session (a new container's three in one
+  // BatchGetItem) and the synced device, uses the session, audits, counts failed clicks per address. Never
+  // lists, scans or writes the registry or a client.
   launch: {
     memoryMb: 512,
     timeoutSeconds: 'appliance',
@@ -222,7 +222,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
       { sid: 'Claim', actions: ['dynamodb:UpdateItem'], partitions: [P.link, P.launchFailureRate] },
       readAppliance(P.inventory, P.client),
       sessions,
-      batchRead(P.client),
+      batchRead(P.appliance, P.client, P.session),
       writeAudit,
     ],
     queryIndex: false,
@@ -268,7 +268,6 @@ export const PROFILES: Record<string, FunctionProfile> = {
     table: [
       readAppliance(),
       sessions,
-      batchRead(),
       {
         sid: 'Inventory',
         actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],

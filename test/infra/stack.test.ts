@@ -240,7 +240,6 @@ describe('iam', () => {
       'secretsmanager:GetSecretValue': keys,
     }),
     login: base({
-      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'SESSION#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('SESSION#*')],
       'dynamodb:DeleteItem': [table('SESSION#*')],
@@ -248,7 +247,6 @@ describe('iam', () => {
       'secretsmanager:GetSecretValue': keysAndAppliances,
     }),
     devices: base({
-      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'SESSION#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('SESSION#*')],
       'dynamodb:DeleteItem': [table('SESSION#*')],
@@ -256,7 +254,6 @@ describe('iam', () => {
       'secretsmanager:GetSecretValue': keysAndAppliances,
     }),
     ticket: base({
-      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'SESSION#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*', 'INV#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('AUDIT'), table('SESSION#*')].sort(),
       'dynamodb:DeleteItem': [table('SESSION#*')],
@@ -264,7 +261,6 @@ describe('iam', () => {
       'secretsmanager:GetSecretValue': keysAndAppliances,
     }),
     'links-create': base({
-      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'SESSION#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*', 'INV#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('AUDIT'), table('LINK#*', 'LINKID#*'), table('SESSION#*')].sort(),
       'dynamodb:DeleteItem': [table('SESSION#*')],
@@ -278,7 +274,7 @@ describe('iam', () => {
     }),
     // Revoking a link that opened a Password Safe access request checks it in: appliance session and secret.
     'links-revoke': base({
-      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'SESSION#*')],
+      'dynamodb:BatchGetItem': [table('APPLIANCE#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*', 'LINK#*', 'LINKID#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('SESSION#*')],
       'dynamodb:DeleteItem': [table('SESSION#*')],
@@ -310,7 +306,6 @@ describe('iam', () => {
       'secretsmanager:GetSecretValue': keys,
     }),
     'inventory-sync': base({
-      'dynamodb:BatchGetItem': [table('APPLIANCE#*', 'SESSION#*')],
       'dynamodb:GetItem': [table('APPLIANCE#*'), table('SESSION#*')].sort(),
       'dynamodb:PutItem': [table('SESSION#*')],
       'dynamodb:DeleteItem': [table('SESSION#*')],
