@@ -115,6 +115,30 @@ describe('Table.read', () => {
     expect(sent.map((entry) => entry.input.RequestItems?.[aws.tableName]?.Keys.length)).toEqual([2, 1]);
   });
 
+  it('fails the reads DynamoDB keeps leaving unprocessed, after four requests, and keeps the others', async () => {
+    const { table, sent } = recordedTable({
+      answer: (entry, output) => {
+        if (entry.command !== 'BatchGetItemCommand') return output;
+        const responses = (output.Responses as Record<string, { pk: string }[]>)[aws.tableName] ?? [];
+        return {
+          ...output,
+          Responses: { [aws.tableName]: responses.filter((item) => item.pk !== 'A#2') },
+          UnprocessedKeys: { [aws.tableName]: { Keys: [key('A#2')], ConsistentRead: false } },
+        };
+      },
+    });
+    const [one, two] = await Promise.allSettled([
+      storeCall('read an appliance', () => table.read(key('A#1'))),
+      storeCall('read a client', () => table.read(key('A#2'))),
+    ]);
+    expect(one).toEqual({ status: 'fulfilled', value: expect.objectContaining({ value: 'one' }) });
+    expect(two).toEqual({
+      status: 'rejected',
+      reason: new StoreUnavailableError('state store unavailable while trying to read a client'),
+    });
+    expect(sent).toHaveLength(4);
+  });
+
   it('fails every caller of a batch that fails, each naming what it was reading', async () => {
     // Nothing listens on port 1: the batch's one request cannot be sent.
     const { table, sent } = recordedTable({
