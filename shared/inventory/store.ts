@@ -1,7 +1,6 @@
 import { BatchWriteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Device } from '../appliances/provider.js';
-import { jitter, sleep } from '../clock.js';
-import { storeCall, type Table } from '../store/dynamo.js';
+import { sendUntilProcessed, storeCall, type Table } from '../store/dynamo.js';
 
 /** A device as the inventory keeps it. */
 export interface InventoryDevice extends Device {
@@ -16,6 +15,8 @@ const partition = (applianceId: string) => `INV#${applianceId}`;
 const deviceSort = (deviceId: string) => `DEV#${deviceId}`;
 const VERSION_KEY = { pk: 'INVENTORY', sk: 'VERSION' };
 const BATCH = 25;
+/** Requests one batch of writes may take while DynamoDB leaves items unprocessed (throttling). */
+const WRITE_ATTEMPTS = 9;
 
 /**
  * The synced inventory in DynamoDB: one partition per appliance (`INV#<applianceId>`), one item per device
@@ -77,16 +78,17 @@ export class InventoryStore {
     ];
     let requestsSent = 0;
     for (let i = 0; i < requests.length; i += BATCH) {
-      let pending = requests.slice(i, i + BATCH);
-      for (let attempt = 0; pending.length; attempt++) {
-        if (attempt > 8) throw new Error('inventory write: DynamoDB kept items unprocessed after 8 retries');
-        if (attempt) await sleep(jitter(50 * 2 ** attempt));
-        requestsSent++;
-        const result = await storeCall('write the inventory', () =>
-          this.table.doc.send(new BatchWriteCommand({ RequestItems: { [this.table.name]: pending } })),
-        );
-        pending = (result.UnprocessedItems?.[this.table.name] ?? []) as typeof pending;
-      }
+      requestsSent += await sendUntilProcessed(
+        'inventory writes',
+        requests.slice(i, i + BATCH),
+        { attempts: WRITE_ATTEMPTS, backoffMs: 50 },
+        async (pending) => {
+          const result = await storeCall('write the inventory', () =>
+            this.table.doc.send(new BatchWriteCommand({ RequestItems: { [this.table.name]: pending } })),
+          );
+          return (result.UnprocessedItems?.[this.table.name] ?? []) as typeof pending;
+        },
+      );
     }
     return requestsSent;
   }

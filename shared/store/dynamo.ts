@@ -44,8 +44,8 @@ interface PendingRead {
 /** The reads of one turn by key: a key asked for twice is read once (DynamoDB refuses a batch naming it twice). */
 type Batch = Map<string, PendingRead[]>;
 
-/** How often keys DynamoDB leaves unprocessed (throttling) are asked for again before the reads fail. */
-const UNPROCESSED_ATTEMPTS = 4;
+/** Requests a batch read may take while DynamoDB leaves keys unprocessed (throttling) before the reads fail. */
+const READ_ATTEMPTS = 4;
 
 function batchedReads(doc: DynamoDBDocumentClient, TableName: string): Table['read'] {
   let waiting: Batch | undefined;
@@ -61,10 +61,9 @@ function batchedReads(doc: DynamoDBDocumentClient, TableName: string): Table['re
         });
       }
       const id = keyId(key);
-      waiting.set(id, [
-        ...(waiting.get(id) ?? []),
-        { key, consistent: !!options?.consistent, resolve, reject },
-      ]);
+      const reads = waiting.get(id) ?? [];
+      reads.push({ key, consistent: !!options?.consistent, resolve, reject });
+      waiting.set(id, reads);
     });
 }
 
@@ -76,21 +75,18 @@ async function readTogether(doc: DynamoDBDocumentClient, TableName: string, batc
     for (const read of batch.get(keyId(item as ItemKey)) ?? []) read.resolve(item);
   };
   try {
-    let Keys = [...batch.values()].map(([read]) => (read as PendingRead).key);
-    if (Keys.length === 1) {
-      const { Item } = await doc.send(new GetCommand({ TableName, Key: Keys[0], ConsistentRead }));
+    const keys = [...batch.values()].map(([read]) => (read as PendingRead).key);
+    if (keys.length === 1) {
+      const { Item } = await doc.send(new GetCommand({ TableName, Key: keys[0], ConsistentRead }));
       if (Item) found(Item);
-      Keys = [];
-    }
-    for (let attempt = 1; Keys.length > 0; attempt++) {
-      if (attempt > UNPROCESSED_ATTEMPTS)
-        throw new StoreUnavailableError('state store throttled a batch read');
-      if (attempt > 1) await sleep(jitter(25 * 2 ** attempt));
-      const { Responses, UnprocessedKeys } = await doc.send(
-        new BatchGetCommand({ RequestItems: { [TableName]: { Keys, ConsistentRead } } }),
-      );
-      for (const item of Responses?.[TableName] ?? []) found(item);
-      Keys = (UnprocessedKeys?.[TableName]?.Keys ?? []) as ItemKey[];
+    } else {
+      await sendUntilProcessed('reads', keys, { attempts: READ_ATTEMPTS, backoffMs: 25 }, async (Keys) => {
+        const { Responses, UnprocessedKeys } = await doc.send(
+          new BatchGetCommand({ RequestItems: { [TableName]: { Keys, ConsistentRead } } }),
+        );
+        for (const item of Responses?.[TableName] ?? []) found(item);
+        return (UnprocessedKeys?.[TableName]?.Keys ?? []) as ItemKey[];
+      });
     }
     // A key asked for and not returned is an item that does not exist (a settled read ignores this).
     for (const read of reads) read.resolve(undefined);
@@ -100,6 +96,32 @@ async function readTogether(doc: DynamoDBDocumentClient, TableName: string, batc
 }
 
 const keyId = (key: ItemKey) => `${key.pk}\u0000${key.sk}`;
+
+/**
+ * Sends a batch call until DynamoDB has processed all of it: a throttled batch answers with what it left
+ * unprocessed, which goes again after a jittered, doubling backoff, `attempts` requests at most; returns how many
+ * requests it took. `send` answers what is still unprocessed.
+ */
+export async function sendUntilProcessed<T>(
+  what: string,
+  first: T[],
+  { attempts, backoffMs }: { attempts: number; backoffMs: number },
+  send: (pending: T[]) => Promise<T[]>,
+): Promise<number> {
+  let pending = first;
+  let requests = 0;
+  while (pending.length > 0) {
+    if (requests === attempts) {
+      throw new StoreUnavailableError(
+        `state store left ${pending.length} ${what} unprocessed after ${attempts} requests`,
+      );
+    }
+    if (requests > 0) await sleep(jitter(backoffMs * 2 ** requests));
+    requests++;
+    pending = await send(pending);
+  }
+  return requests;
+}
 
 /** True for the SDK's failed-condition error, the normal outcome of a lost race. */
 export function isConditionFailed(error: unknown): boolean {
