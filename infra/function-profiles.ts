@@ -194,7 +194,7 @@ export const PROFILES: Record<string, FunctionProfile> = {
   // One link: reads LINKID#<id> (and LINK#<hash> for an admin's allow-list check on links older than LINKID#'s
   // applianceId), marks LINK#<hash> revoked. Bulk: the creator's links (gsi1 LINKS#<client>), each marked
   // revoked. A revoked link that opened a Password Safe access request checks it in: the registry item (a bulk
-  // revoke's read together), the appliance session and its credentials.
+  // revoke reads several together), the appliance session and its credentials.
   'links-revoke': {
     memoryMb: 512,
     timeoutSeconds: 'appliance',

@@ -157,9 +157,9 @@ export class ClientStore {
 
   private async readPrincipal(id: string): Promise<Principal | undefined> {
     const { table } = this.options;
-    const Item = await storeCall('read a client', () => table.read(clientKey(id)));
-    const parsed = Item
-      ? clientSchema.safeParse({ id: Item.id, scopes: Item.scopes, appliances: Item.appliances })
+    const item = await storeCall('read a client', () => table.read(clientKey(id)));
+    const parsed = item
+      ? clientSchema.safeParse({ id: item.id, scopes: item.scopes, appliances: item.appliances })
       : undefined;
     return parsed?.success
       ? { clientId: parsed.data.id, scopes: parsed.data.scopes, appliances: parsed.data.appliances }

@@ -77,10 +77,9 @@ export class SessionStore {
 
   /** The stored item as it is (a consistent read), for a caller that learns the appliance's kind later. */
   async readStored(applianceId: string): Promise<StoredSession | undefined> {
-    const item = await storeCall('read an appliance session', () =>
+    return storeCall('read an appliance session', () =>
       this.table.read(sessionKey(applianceId), { consistent: true }),
     );
-    return item as StoredSession | undefined;
   }
 
   /** The session a stored item holds, if it is still valid, of the appliance's kind and opens. */

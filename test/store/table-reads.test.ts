@@ -57,6 +57,20 @@ function recordedTable(
 
 const key = (pk: string) => ({ pk, sk: 'X' });
 
+/** An answer rewrite: the first `times` BatchGetItem answers leave `pk` out and name it unprocessed. */
+function leavingUnprocessed(pk: string, times: number) {
+  let left = 0;
+  return (entry: Sent, output: Record<string, unknown>): Record<string, unknown> => {
+    if (entry.command !== 'BatchGetItemCommand' || left++ >= times) return output;
+    const responses = (output.Responses as Record<string, { pk: string }[]>)[aws.tableName] ?? [];
+    return {
+      ...output,
+      Responses: { [aws.tableName]: responses.filter((item) => item.pk !== pk) },
+      UnprocessedKeys: { [aws.tableName]: { Keys: [key(pk)], ConsistentRead: false } },
+    };
+  };
+}
+
 describe('Table.read', () => {
   it('sends the reads of one turn as one BatchGetItem and hands each caller its own item', async () => {
     const { table, sent } = recordedTable();
@@ -97,36 +111,15 @@ describe('Table.read', () => {
   });
 
   it('asks again for the keys DynamoDB left unprocessed', async () => {
-    let left = 0;
-    const { table, sent } = recordedTable({
-      answer: (entry, output) => {
-        // The first answer leaves A#2 out, as DynamoDB does when a partition is throttled.
-        if (entry.command !== 'BatchGetItemCommand' || left++ > 0) return output;
-        const responses = (output.Responses as Record<string, { pk: string }[]>)[aws.tableName] ?? [];
-        return {
-          ...output,
-          Responses: { [aws.tableName]: responses.filter((item) => item.pk !== 'A#2') },
-          UnprocessedKeys: { [aws.tableName]: { Keys: [key('A#2')], ConsistentRead: false } },
-        };
-      },
-    });
+    // The first answer leaves A#2 out, as DynamoDB does when a partition is throttled.
+    const { table, sent } = recordedTable({ answer: leavingUnprocessed('A#2', 1) });
     const [one, two] = await Promise.all([table.read(key('A#1')), table.read(key('A#2'))]);
     expect([one?.value, two?.value]).toEqual(['one', 'two']);
     expect(sent.map((entry) => entry.input.RequestItems?.[aws.tableName]?.Keys.length)).toEqual([2, 1]);
   });
 
   it('fails the reads DynamoDB keeps leaving unprocessed, after four requests, and keeps the others', async () => {
-    const { table, sent } = recordedTable({
-      answer: (entry, output) => {
-        if (entry.command !== 'BatchGetItemCommand') return output;
-        const responses = (output.Responses as Record<string, { pk: string }[]>)[aws.tableName] ?? [];
-        return {
-          ...output,
-          Responses: { [aws.tableName]: responses.filter((item) => item.pk !== 'A#2') },
-          UnprocessedKeys: { [aws.tableName]: { Keys: [key('A#2')], ConsistentRead: false } },
-        };
-      },
-    });
+    const { table, sent } = recordedTable({ answer: leavingUnprocessed('A#2', Number.POSITIVE_INFINITY) });
     const [one, two] = await Promise.allSettled([
       storeCall('read an appliance', () => table.read(key('A#1'))),
       storeCall('read a client', () => table.read(key('A#2'))),
