@@ -41,7 +41,15 @@ const sameDevice = (a: Device, b: Device) =>
   a.owner === b.owner &&
   a.connectionPaths.join('\n') === b.connectionPaths.join('\n') &&
   a.viewerTypes.join(',') === b.viewerTypes.join(',') &&
-  JSON.stringify(a.tags ?? {}) === JSON.stringify(b.tags ?? {});
+  sameTags(a.tags ?? {}, b.tags ?? {});
+
+/** Tags as a set of pairs: the store hands a map back in its own key order, so the order means nothing. */
+function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length && keys.every((key) => Object.hasOwn(b, key) && a[key] === b[key])
+  );
+}
 
 /**
  * Keeps the inventory equal to what the appliances report. Only a complete, successful listing of an appliance

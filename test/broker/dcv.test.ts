@@ -152,5 +152,9 @@ describe('DCV through the broker', () => {
     const found = await t.call('GET', '/v1/devices?applianceId=dcv&q=inc-4711', { key: t.keys.admin });
     expect(found.status, found.text).toBe(200);
     expect(found.json.devices.map((d: { id: string }) => d.id)).toEqual([sessionAt(0).Id]);
+    // Tags with several keys come back from the store in another order: unchanged is still unchanged.
+    const again = await t.call('POST', '/v1/inventory/sync', { key: t.keys.admin });
+    const dcv = again.json.appliances.find((r: { applianceId: string }) => r.applianceId === 'dcv');
+    expect(dcv).toMatchObject({ status: 'ok', devices: SESSIONS, added: 0, updated: 0, removed: 0 });
   }, 60_000);
 });

@@ -162,6 +162,18 @@ describe('Password Safe through the broker', () => {
     expect(ps.counters.logins - logins).toBe(1);
   });
 
+  it('an unchanged re-sync of the managed accounts rewrites none of them', async () => {
+    const sync = async () => {
+      const response = await t.call('POST', '/v1/inventory/sync', { key: t.keys.admin });
+      expect(response.status, response.text).toBe(200);
+      return response.json.appliances.find((r: { applianceId: string }) => r.applianceId === PAM);
+    };
+    const first = await sync();
+    expect(first).toMatchObject({ status: 'ok' });
+    expect(first.devices).toBeGreaterThan(0);
+    expect(await sync()).toMatchObject({ status: 'ok', added: 0, updated: 0, removed: 0 });
+  });
+
   it('no log line carries the API key, a cookie, a ticket or an RDP file', () => {
     const log = t.output.join('');
     for (const secret of secrets()) expect(log).not.toContain(secret);
