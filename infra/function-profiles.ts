@@ -60,10 +60,10 @@ export interface FunctionProfile {
    */
   queryIndex: boolean;
   /**
-   * Packages installed beside the bundle instead of bundled, for a function that reads a package's files at run
-   * time (the docs page serves swagger-ui-dist's script and style sheet).
+   * Files a function reads at run time from an installed package, copied beside its bundle (the docs page serves
+   * swagger-ui-dist's script and style sheet; `package.json` is how it finds them).
    */
-  nodeModules?: readonly string[];
+  packageFiles?: Record<string, readonly string[]>;
 }
 
 /**
@@ -134,7 +134,12 @@ export const PROFILES: Record<string, FunctionProfile> = {
   health: { ...noData, memoryMb: 256, timeoutSeconds: 5 },
   home: { ...noData, memoryMb: 256, timeoutSeconds: 5 },
   openapi: { ...noData, memoryMb: 512, timeoutSeconds: 10 },
-  docs: { ...noData, memoryMb: 256, timeoutSeconds: 5, nodeModules: ['swagger-ui-dist'] },
+  docs: {
+    ...noData,
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    packageFiles: { 'swagger-ui-dist': ['package.json', 'swagger-ui-bundle.js', 'swagger-ui.css'] },
+  },
   // One GetItem of APIKEY#<hmac> per uncached key.
   authorizer: {
     memoryMb: 512,

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -106,6 +107,28 @@ export function esbuildOptions(choices: boolean | BundleChoices): BuildOptions {
   };
 }
 
+/**
+ * Bundling hooks that copy a package's files beside the bundle from the installed copy (`npm ci` put it there).
+ * NodejsFunction's own `nodeModules` would run `npm install` from the registry at every synth.
+ */
+export function copyPackageFiles(packages: Record<string, readonly string[]>) {
+  const requireHere = createRequire(import.meta.url);
+  const quote = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir: string, outputDir: string) =>
+      Object.entries(packages).flatMap(([name, files]) => {
+        const from = dirname(requireHere.resolve(`${name}/package.json`));
+        const to = join(outputDir, 'node_modules', name);
+        return [
+          `mkdir -p ${quote(to)}`,
+          ...files.map((file) => `cp ${quote(join(from, file))} ${quote(join(to, file))}`),
+        ];
+      }),
+  };
+}
+
 export interface VpcPlacement {
   vpc: ec2.IVpc;
   subnets: ec2.ISubnet[];
@@ -125,8 +148,12 @@ export interface BrokerFunctionProps {
   bundleAwsSdk: boolean;
   /** Bundle the X-Ray SDK for subsegments (the stack's `xraySdk`); Lambda's active tracing is on either way. */
   xraySdk?: boolean;
-  /** Installed beside the bundle rather than bundled: packages whose files the function reads at run time. */
-  nodeModules?: string[];
+  /**
+   * Files the function reads at run time from an installed package, by package name: copied from this project's
+   * node_modules to `node_modules/<package>/` beside the bundle, where Node resolves the package (no install, so
+   * synth stays offline).
+   */
+  packageFiles?: Record<string, readonly string[]>;
   vpc?: VpcPlacement;
 }
 
@@ -196,7 +223,7 @@ export class BrokerFunction extends Construct {
       environment: { ...props.environment },
       bundling: {
         ...bundlingOptions({ bundleAwsSdk: props.bundleAwsSdk, xraySdk: props.xraySdk ?? false }),
-        ...(props.nodeModules ? { nodeModules: props.nodeModules } : {}),
+        ...(props.packageFiles ? { commandHooks: copyPackageFiles(props.packageFiles) } : {}),
       },
       ...(props.vpc
         ? {

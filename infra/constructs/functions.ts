@@ -68,7 +68,7 @@ export class Functions extends Construct {
         removalPolicy: props.removalPolicy,
         bundleAwsSdk: props.bundleAwsSdk,
         xraySdk: props.xraySdk,
-        ...(profile.nodeModules ? { nodeModules: [...profile.nodeModules] } : {}),
+        ...(profile.packageFiles ? { packageFiles: profile.packageFiles } : {}),
         ...(profile.applianceFacing && props.vpc ? { vpc: props.vpc } : {}),
       });
       if (usesBroker) for (const dependency of props.dependsOn) fn.node.addDependency(dependency);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -10,10 +10,17 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiEvent } from '../../bench/lib/lambda-events.js';
+import { DOCS_ASSETS } from '../../functions/docs.js';
 import { principalToContext } from '../../functions/lib/events.js';
 import { parseDeployConfig } from '../../infra/config.js';
-import { esbuildOptions, functionEntry, PROJECT_ROOT } from '../../infra/constructs/broker-function.js';
+import {
+  copyPackageFiles,
+  esbuildOptions,
+  functionEntry,
+  PROJECT_ROOT,
+} from '../../infra/constructs/broker-function.js';
 import { SCHEDULED_SYNC_EVENT } from '../../infra/constructs/schedule.js';
+import { PROFILES } from '../../infra/function-profiles.js';
 import { ensureTable } from '../../infra/local/dynamodb-local.js';
 import { type Broker, createBroker } from '../../shared/broker.js';
 import { applyConfig } from '../../shared/config/apply.js';
@@ -195,6 +202,14 @@ beforeAll(async () => {
     outExtension: { '.js': options.format === 'esm' ? '.mjs' : '.js' },
     logLevel: 'error',
   });
+  // What the bundling hooks put beside a bundle, by the same shell commands (the docs page's swagger-ui-dist).
+  for (const name of names) {
+    const packageFiles = PROFILES[name]?.packageFiles;
+    if (!packageFiles) continue;
+    for (const command of copyPackageFiles(packageFiles).afterBundling(PROJECT_ROOT, join(dir, name))) {
+      execFileSync('sh', ['-c', command]);
+    }
+  }
 
   aws = await useLocalAws();
   const table = single(s, 'AWS::DynamoDB::GlobalTable', 'StateTable');
@@ -373,6 +388,19 @@ describe('each function in a fresh process with only its template environment', 
   it('the pages for a person: home and the API docs page', async () => {
     await expectAnswer('home', apiEvent({ method: 'GET', routePath: '/', path: '/' }), 200);
     await expectAnswer('docs', apiEvent({ method: 'GET', routePath: '/docs', path: '/docs' }), 200);
+    // Its renderer's files, read from beside the bundle (outside this repository, as in /var/task).
+    for (const asset of Object.keys(DOCS_ASSETS)) {
+      await expectAnswer(
+        'docs',
+        apiEvent({
+          method: 'GET',
+          routePath: '/docs/{asset}',
+          path: `/docs/${asset}`,
+          pathParameters: { asset },
+        }),
+        200,
+      );
+    }
   });
 
   it('every setting the code reads is a template variable or a documented code default', () => {

@@ -4,6 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DOCS_ASSETS } from '../../functions/docs.js';
 import { routeList } from '../../functions/routes.js';
 import { SCHEDULED_SYNC_EVENT } from '../../infra/constructs/schedule.js';
 import { PROFILES } from '../../infra/function-profiles.js';
@@ -100,11 +101,11 @@ describe('functions', () => {
     }
   });
 
-  it('only docs installs a package beside its bundle: swagger-ui-dist, whose files it reads at run time', async () => {
-    const withModules = Object.entries(PROFILES).filter(([, profile]) => profile.nodeModules);
-    expect(withModules.map(([name, profile]) => [name, profile.nodeModules])).toEqual([
-      ['docs', ['swagger-ui-dist']],
-    ]);
+  it('only docs ships package files beside its bundle: swagger-ui-dist’s, every asset its page serves', async () => {
+    const withFiles = Object.entries(PROFILES).filter(([, profile]) => profile.packageFiles);
+    expect(withFiles.map(([name]) => name)).toEqual(['docs']);
+    const files = PROFILES.docs?.packageFiles?.['swagger-ui-dist'];
+    expect(files).toEqual(expect.arrayContaining(['package.json', ...Object.keys(DOCS_ASSETS)]));
     const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
       dependencies: Record<string, string>;
     };
