@@ -3,7 +3,7 @@ import type { MiddlewareObj } from '@middy/core';
 // Core's parse, not shared/zod.ts: the docs and health functions validate nothing and so bundle no messages.
 import { type $ZodIssue, type $ZodType, safeParse } from 'zod/v4/core';
 import { requireScope, type Scope } from '../../shared/auth/principal.js';
-import { InvalidInputError, UnauthorizedError } from '../../shared/errors.js';
+import { InvalidInputError, isMissing, UnauthorizedError } from '../../shared/errors.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { type ApiEvent, type ApiResult, principalFromContext, type RouteContext } from './events.js';
 import { HttpProblem, problemResponse, toProblem } from './problem.js';
@@ -112,7 +112,7 @@ export function validateRequest(schemas: RequestSchemas): Middleware {
         if (!schema) return undefined;
         const parsed = safeParse(schema, value);
         if (parsed.success) return parsed.data;
-        for (const issue of parsed.error.issues) fields.push(...describeIssue(where, issue));
+        for (const issue of parsed.error.issues) fields.push(...describeIssue(where, issue, value));
         return undefined;
       };
       const params = check('path', schemas.params, event.pathParameters ?? {});
@@ -125,7 +125,11 @@ export function validateRequest(schemas: RequestSchemas): Middleware {
 }
 
 /** One error per offending field; every error names a field (an empty key is named after its parent). */
-function describeIssue(where: string, issue: $ZodIssue): { field: string; message: string }[] {
+function describeIssue(
+  where: string,
+  issue: $ZodIssue,
+  input: unknown,
+): { field: string; message: string }[] {
   const parent = issue.path.length ? issue.path.join('.') : where;
   if (issue.code === 'unrecognized_keys') {
     const prefix = issue.path.length ? `${parent}.` : '';
@@ -135,7 +139,7 @@ function describeIssue(where: string, issue: $ZodIssue): { field: string; messag
         : { field: parent, message: `has a field with an empty name, which is not a known ${where} field` },
     );
   }
-  return [{ field: parent, message: issue.message }];
+  return [{ field: parent, message: isMissing(input, issue.path) ? 'is required' : issue.message }];
 }
 
 function parseJsonBody(event: ApiEvent): unknown {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Appliance, PROVIDERS } from '../appliances/providers.js';
 import { apiKeySchema, clientSchema } from '../auth/clients.js';
+import { isMissing } from '../errors.js';
 import * as z from '../zod.js';
 
 /**
@@ -73,7 +74,12 @@ export function parseConfig(value: unknown, source = 'configuration'): ConfigFil
     );
     const field =
       issue.code === 'unrecognized_keys' ? `${path ? `${path}.` : ''}${issue.keys.join(', ')}` : path;
-    const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issue.message;
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? 'is not a known field'
+        : isMissing(value, issue.path)
+          ? 'is required'
+          : issue.message;
     return `${field || '(root)'}: ${message}`;
   });
   throw new ConfigFileError(`${source}: ${problems.join('; ')}`);

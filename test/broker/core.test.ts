@@ -175,6 +175,26 @@ describe('POST …/tickets', () => {
     }
   });
 
+  it('a missing field is named "is required"; a field of the wrong type keeps its type message', async () => {
+    const missing = await t.call('POST', '/v1/links', {
+      key: t.keys.admin,
+      body: { applianceId: 'lab', viewerType: 'KVM' },
+    });
+    expect(missing.status).toBe(400);
+    expect(missing.json.errors).toEqual([{ field: 'deviceId', message: 'is required' }]);
+    const wrongType = await t.call('POST', '/v1/links', {
+      key: t.keys.admin,
+      body: { applianceId: 'lab', deviceId: 5, viewerType: 'KVM' },
+    });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.json.errors).toEqual([
+      { field: 'deviceId', message: 'Invalid input: expected string, received number' },
+    ]);
+    const noBody = await t.call('POST', ticketPath(kvm()), { key: t.keys.operator });
+    expect(noBody.status).toBe(400);
+    expect(noBody.json.errors).toEqual([{ field: 'viewerType', message: 'is required' }]);
+  });
+
   it('malformed JSON is a 400, an oversized body 413, a non-JSON type 415', async () => {
     const malformed = await t.call('POST', ticketPath(kvm()), {
       key: t.keys.operator,

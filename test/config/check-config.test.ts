@@ -111,6 +111,19 @@ describe('config check', () => {
     expect(run.stderr).not.toContain('short');
   });
 
+  it('names a missing field "is required", even one whose rule has its own message', async () => {
+    const broken = dsviewOnly();
+    const [appliance] = broken.appliances as [ExampleAppliance & { baseURL?: string }];
+    appliance.baseURL = appliance.baseUrl;
+    delete (appliance as Partial<ExampleAppliance>).baseUrl;
+    delete appliance.credentials.password;
+    const run = await cli(['config', 'check', file('missing.json', broken)]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('appliances[0].baseUrl: is required');
+    expect(run.stderr).toContain('appliances[0].credentials.password: is required');
+    expect(run.stderr).toContain('appliances[0].baseURL: is not a known field');
+  });
+
   it('exits 1 for a file that is not JSON or cannot be read, and 2 without a file', async () => {
     const notJson = await cli(['config', 'check', file('not-json.json', '{"appliances": [')]);
     expect(notJson.code).toBe(1);
