@@ -2,17 +2,12 @@
  * `npm run simulator -- --kind dsview|vcenter|dcv|password-safe [options]`: starts one console source's HTTPS
  * simulator. Each kind's own `main.ts` parses the rest of the arguments and prints the `ready` line.
  */
+import { takeOption } from './common/main.js';
+
 const KINDS = ['dsview', 'vcenter', 'dcv', 'password-safe'] as const;
 
 const args = process.argv.slice(2);
-let kind = 'dsview';
-const at = args.findIndex((arg) => arg === '--kind' || arg.startsWith('--kind='));
-if (at >= 0) {
-  const arg = args[at] ?? '';
-  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[at + 1];
-  args.splice(at, arg.includes('=') ? 1 : 2);
-  kind = value ?? '';
-}
+const kind = takeOption(args, 'kind') ?? 'dsview';
 if (!(KINDS as readonly string[]).includes(kind)) {
   process.stderr.write(`--kind must be one of ${KINDS.join(', ')}, got ${JSON.stringify(kind)}\n`);
   process.exit(2);

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
@@ -30,7 +31,24 @@ export function parseSimulatorArgs<O extends OptionsConfig>(args: string[], opti
 }
 
 export interface RunningSimulator {
+  /** Its self-signed certificate: the CA an appliance registration trusts (`appliances add --tls-ca-file`). */
+  readonly certPem: string;
   close(): Promise<void>;
+}
+
+/** What every kind's usage ends with: the options `runSimulator` handles itself. */
+const COMMON_USAGE =
+  '                            [--ca-out FILE]   (write the certificate PEM there, for appliances add --tls-ca-file)';
+
+/** Removes `--name VALUE` or `--name=VALUE` from `args` and answers the value; undefined when it is absent. */
+export function takeOption(args: string[], name: string): string | undefined {
+  const at = args.findIndex((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`));
+  if (at < 0) return undefined;
+  const arg = args[at] ?? '';
+  const inline = arg.includes('=');
+  const value = inline ? arg.slice(arg.indexOf('=') + 1) : args[at + 1];
+  args.splice(at, inline ? 1 : 2);
+  return value ?? '';
 }
 
 /**
@@ -43,18 +61,24 @@ export async function runSimulator<P>(
   parse: (args: string[]) => P | 'help',
   start: (parsed: P) => Promise<{ simulator: RunningSimulator; readyLine: string }>,
 ): Promise<void> {
+  const fullUsage = `${usage}\n${COMMON_USAGE}`;
+  const args = process.argv.slice(2);
   let parsed: P | 'help';
+  let caOut: string | undefined;
   try {
-    parsed = parse(process.argv.slice(2));
+    caOut = takeOption(args, 'ca-out');
+    if (caOut === '') throw new Error('--ca-out needs a file name');
+    parsed = parse(args);
   } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage}\n`);
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${fullUsage}\n`);
     process.exit(2);
   }
   if (parsed === 'help') {
-    process.stdout.write(`${usage}\n`);
+    process.stdout.write(`${fullUsage}\n`);
     return;
   }
   const { simulator, readyLine } = await start(parsed);
+  if (caOut !== undefined) await writeFile(caOut, simulator.certPem);
   process.stdout.write(`${readyLine}\n`);
   const stop = (): void => {
     simulator.close().then(

@@ -1,16 +1,14 @@
-import { writeFile } from 'node:fs/promises';
 import { count, parseSimulatorArgs, runSimulator } from '../common/main.js';
 import { type Platform, type SimulatorOptions, startDsviewSimulator } from './simulator.js';
 
 const USAGE =
   'usage: npm run simulator -- [--port N] [--host ADDR] [--devices N] [--seed S] [--latency MS]\n' +
-  '                            [--username U] [--password P] [--platform MP1000|MP1000VA|RM1048P] [--firmware X.Y.Z]\n' +
-  '                            [--ca-out FILE]   (write the certificate PEM there, for appliances add --tls-ca-file)';
+  '                            [--username U] [--password P] [--platform MP1000|MP1000VA|RM1048P] [--firmware X.Y.Z]';
 
 const PLATFORMS: readonly string[] = ['MP1000', 'MP1000VA', 'RM1048P'];
 
 /** Turns command-line arguments into simulator options; throws with a readable message on bad input. */
-function parseOptions(args: string[]): { options: SimulatorOptions; caOut?: string } | 'help' {
+function parseOptions(args: string[]): SimulatorOptions | 'help' {
   const { values, common, help } = parseSimulatorArgs(args, {
     devices: { type: 'string' },
     seed: { type: 'string' },
@@ -18,7 +16,6 @@ function parseOptions(args: string[]): { options: SimulatorOptions; caOut?: stri
     password: { type: 'string' },
     platform: { type: 'string' },
     firmware: { type: 'string' },
-    'ca-out': { type: 'string' },
   });
   if (help) return 'help';
   const options: SimulatorOptions = { ...common };
@@ -32,13 +29,11 @@ function parseOptions(args: string[]): { options: SimulatorOptions; caOut?: stri
       throw new Error(`--platform must be one of ${PLATFORMS.join(', ')}`);
     options.platform = values.platform as Platform;
   }
-  return values['ca-out'] === undefined ? { options } : { options, caOut: values['ca-out'] };
+  return options;
 }
 
-await runSimulator(USAGE, parseOptions, async (parsed) => {
-  const simulator = await startDsviewSimulator(parsed.options);
-  // The certificate is its own CA (self-signed), so this PEM is what `appliances add --tls-ca-file` takes.
-  if (parsed.caOut) await writeFile(parsed.caOut, simulator.certPem);
+await runSimulator(USAGE, parseOptions, async (options) => {
+  const simulator = await startDsviewSimulator(options);
   // The vendor's Python example (verify=False) can be pointed at it; the fingerprint is what
   // `appliances add --tls-fingerprint` takes.
   const readyLine = `ready ${simulator.url} username=${simulator.username} password=${simulator.password} fingerprint256=${simulator.fingerprint256}`;

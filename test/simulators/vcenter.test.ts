@@ -1,5 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { Agent, fetch } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -666,7 +669,12 @@ async function peerFingerprint(url: string): Promise<string> {
 
 describe('simulators/main.ts --kind vcenter', () => {
   it('prints one ready line with credentials and fingerprint, serves them, and exits 0 on SIGTERM', async () => {
-    const { child, line } = await startSimulatorMain(['--kind', 'vcenter', '--port', '0', '--vms', '12']);
+    const caOut = join(tmpdir(), `vcenter-ca-${process.pid}-${Date.now()}.pem`);
+    onTestFinished(() => rm(caOut, { force: true }));
+    const { child, line } = await startSimulatorMain([
+      ...['--kind', 'vcenter', '--port', '0', '--vms', '12'],
+      `--ca-out=${caOut}`,
+    ]);
     const match =
       /^ready (https:\/\/127\.0\.0\.1:\d+) username=(\S+) password=(\S{16,}) fingerprint256=(\S+)$/.exec(
         line,
@@ -674,6 +682,8 @@ describe('simulators/main.ts --kind vcenter', () => {
     expect(match, line).not.toBeNull();
     const [, url, username, password, fingerprint] = match ?? [];
     expect(await peerFingerprint(url ?? '')).toBe(fingerprint);
+    // --ca-out, which every kind takes, wrote the certificate the fingerprint belongs to.
+    expect(new X509Certificate(await readFile(caOut, 'utf8')).fingerprint256).toBe(fingerprint);
     const agent = new Agent({ connect: { rejectUnauthorized: false } });
     onTestFinished(() => agent.close());
     const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
