@@ -5,6 +5,8 @@ export interface BannerFacts {
   url: string;
   /** Where the state lives, in words: `in memory`, `in .data`, `in the shared engines at …`. */
   state: string;
+  /** Whether the engines are `local engines`' (they keep running when the broker stops) rather than its own. */
+  sharedEngines?: boolean;
   mode:
     | { kind: 'demo'; apiKey: string; sources: DemoSourceFacts[]; links: [label: string, url: string][] }
     | { kind: 'config'; file: string; appliances: number; clients: number; removedDemo: string[] }
@@ -49,7 +51,10 @@ export function renderBanner(facts: BannerFacts): string {
       'only, and demo mode never writes into BROKER_DATA_DIR or shared engines.',
     );
   }
-  lines.push('Logs follow on stderr. Ctrl-C or `kill <pid>` stops the broker and its engines.', RULE);
+  const stops = facts.sharedEngines
+    ? 'the broker; the shared engines keep running'
+    : 'the broker and its engines';
+  lines.push(`Logs follow on stderr. Ctrl-C or \`kill <pid>\` stops ${stops}.`, RULE);
   return `${lines.join('\n')}\n`;
 }
 

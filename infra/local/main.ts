@@ -95,6 +95,7 @@ async function main(): Promise<void> {
   const facts: BannerFacts = {
     url: local.url,
     state,
+    sharedEngines: Boolean(sharedState),
     docs: PERSON_ROUTES.filter(({ path }) => served.has(path)),
     mode: demo
       ? {

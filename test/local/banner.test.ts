@@ -58,6 +58,7 @@ describe('the start banner', () => {
     );
     expect(text).toContain('Leaving demo mode: start with BROKER_CONFIG=<file>');
     expect(text).toContain(`${URL}/openapi.json (OpenAPI)`);
+    expect(text).toContain('stops the broker and its engines.');
   });
 
   it('outside demo mode prints no key and says what it serves and what it cleaned up', () => {
@@ -84,9 +85,11 @@ describe('the start banner', () => {
     const text = renderBanner({
       url: URL,
       state: 'in the shared engines at http://127.0.0.1:8000',
+      sharedEngines: true,
       docs,
       mode: { kind: 'store', appliances: 0, clients: 0, removedDemo: [] },
     });
+    expect(text).toContain('stops the broker; the shared engines keep running.');
     expect(text).toContain(
       'serving the configuration already stored (0 appliances and 0 API clients); add to it with BROKER_CONFIG=<file> or the CLI',
     );
