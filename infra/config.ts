@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
+import { jsonErrorPosition } from '../shared/config/file.js';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 export const LOG_RETENTION_DAYS = [
@@ -266,13 +267,12 @@ export function loadDeployConfig({ rootDir, context }: LoadOptions): {
 } {
   const file = join(rootDir, DEPLOY_CONFIG_FILE);
   if (existsSync(file)) {
+    const text = readFileSync(file, 'utf8');
     let raw: unknown;
     try {
-      raw = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (error) {
-      throw new DeployConfigError(DEPLOY_CONFIG_FILE, [
-        `(file): not valid JSON: ${(error as Error).message}`,
-      ]);
+      raw = JSON.parse(text);
+    } catch {
+      throw new DeployConfigError(DEPLOY_CONFIG_FILE, [`(file): not valid JSON${jsonErrorPosition(text)}`]);
     }
     return { config: parseDeployConfig(raw, DEPLOY_CONFIG_FILE), source: DEPLOY_CONFIG_FILE };
   }
@@ -291,6 +291,8 @@ function parseContextString(value: string): unknown {
   try {
     return JSON.parse(value);
   } catch {
-    throw new DeployConfigError(`context "${CONTEXT_KEY}"`, ['(root): not valid JSON']);
+    throw new DeployConfigError(`context "${CONTEXT_KEY}"`, [
+      `(root): not valid JSON${jsonErrorPosition(value)}`,
+    ]);
   }
 }

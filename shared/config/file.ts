@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
 import { type Appliance, PROVIDERS } from '../appliances/providers.js';
 import { apiKeySchema, clientSchema } from '../auth/clients.js';
 import { isMissing } from '../errors.js';
@@ -100,19 +101,41 @@ export async function loadConfigFile(path: string): Promise<ConfigFile> {
     // Editors on Windows may save a byte order mark; it is not part of the JSON.
     text = text.replace(/^\uFEFF/, '');
     json = JSON.parse(text);
-  } catch (error) {
+  } catch {
     // V8's message quotes the text around the error, which may be a password: give only the position.
-    throw new ConfigFileError(`${path}: is not valid JSON${jsonErrorPosition(text, error)}`);
+    throw new ConfigFileError(`${path}: is not valid JSON${jsonErrorPosition(text)}`);
   }
   return parseConfig(json, path);
 }
 
-/** ` (line L, column C)` when the parser said where it stopped, else nothing; never the text itself. */
-function jsonErrorPosition(text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : '';
-  const at = /at position (\d+)/.exec(message)?.[1];
-  if (message.includes('Unexpected end of JSON input')) return ' (it ends too early)';
-  if (at === undefined) return '';
-  const before = text.slice(0, Number(at)).split('\n');
-  return ` (line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1})`;
+/** What jsonc-parser's error codes mean to the person editing the file (any other code is spelled out). */
+const JSON_MISTAKES: Record<string, string> = {
+  ValueExpected: 'a value was expected (a comma too many?)',
+  CommaExpected: 'a comma was expected',
+  ColonExpected: 'a colon was expected',
+  PropertyNameExpected: 'a field name in double quotes was expected',
+  CloseBraceExpected: 'a } was expected',
+  CloseBracketExpected: 'a ] was expected',
+  EndOfFileExpected: 'the file should end after the closing }',
+  InvalidSymbol: 'not a JSON value (text needs double quotes)',
+  UnexpectedEndOfString: 'a string is not closed on its line',
+  InvalidCommentToken: 'comments are not JSON',
+};
+
+/**
+ * ` (line L, column C: what was expected)` for JSON that does not parse, never the text itself. V8 says where it stopped for some mistakes
+ * only (a trailing comma in a list, the commonest, gets none), so jsonc-parser, which reports every error with
+ * its offset, finds the first one.
+ */
+export function jsonErrorPosition(text: string): string {
+  if (!text.trim()) return ' (the file is empty)';
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return '';
+  if (first.offset >= text.trimEnd().length) return ' (it ends too early)';
+  const code = printParseErrorCode(first.error);
+  const what = JSON_MISTAKES[code] ?? code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const before = text.slice(0, first.offset).split('\n');
+  return ` (line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}: ${what})`;
 }

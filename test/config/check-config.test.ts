@@ -127,7 +127,15 @@ describe('config check', () => {
   it('exits 1 for a file that is not JSON or cannot be read, and 2 without a file', async () => {
     const notJson = await cli(['config', 'check', file('not-json.json', '{"appliances": [')]);
     expect(notJson.code).toBe(1);
-    expect(notJson.stderr).toContain('is not valid JSON');
+    expect(notJson.stderr).toContain('is not valid JSON (it ends too early)');
+    // A comma too many: V8 names no position for this one; the message still does, and quotes no text.
+    const trailing = '{\n  "appliances": [\n    {"id": "a", "password": "hunter2-secret"},\n  ]\n}';
+    const comma = await cli(['config', 'check', file('trailing-comma.json', trailing)]);
+    expect(comma.code).toBe(1);
+    expect(comma.stderr).toContain(
+      'is not valid JSON (line 4, column 3: a value was expected (a comma too many?))',
+    );
+    expect(comma.stderr).not.toContain('hunter2');
     const missing = await cli(['config', 'check', join(dir, 'absent.json')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('cannot be read (ENOENT)');

@@ -121,7 +121,9 @@ describe('deploy configuration', () => {
 
     it('an invalid file or context names the source and the field', () => {
       writeFileSync(join(dir, DEPLOY_CONFIG_FILE), '{ not json');
-      expect(() => loadDeployConfig({ rootDir: dir })).toThrow(/deploy\.config\.json[\s\S]*not valid JSON/);
+      expect(() => loadDeployConfig({ rootDir: dir })).toThrow(
+        /deploy\.config\.json[\s\S]*not valid JSON \(line 1, column 3: /,
+      );
       writeFileSync(join(dir, DEPLOY_CONFIG_FILE), JSON.stringify({ vpc: { vpcId: 'x' } }));
       expect(() => loadDeployConfig({ rootDir: dir })).toThrow(/vpc\.vpcId: must be a VPC id/);
       rmSync(join(dir, DEPLOY_CONFIG_FILE));
