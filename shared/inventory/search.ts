@@ -1,4 +1,5 @@
-import { canUseAppliance, type Principal } from '../auth/principal.js';
+import { canUseAppliance, type Principal, requireAppliance } from '../auth/principal.js';
+import { NotFoundError } from '../errors.js';
 import type { CursorCodec } from '../pagination/cursor.js';
 import type { ApplianceRegistry } from '../registry/appliances.js';
 import type { InventoryDevice, InventoryStore } from './store.js';
@@ -14,6 +15,12 @@ export interface InventoryQuery {
   cursor?: string | undefined;
 }
 
+interface Snapshot {
+  entries: Entry[];
+  /** The appliances registered when it was loaded. */
+  appliances: Set<string>;
+}
+
 interface Entry {
   device: InventoryDevice;
   /** `applianceId \0 lowercased name \0 id`: the stable order and the cursor position. */
@@ -27,8 +34,8 @@ interface Entry {
  * an in-memory filter; the snapshot reloads (one Query per appliance partition) only after a sync changed it.
  */
 export class InventorySearch {
-  private snapshot: { version: number; entries: Entry[] } | undefined;
-  private loading: Promise<Entry[]> | undefined;
+  private snapshot: ({ version: number } & Snapshot) | undefined;
+  private loading: Promise<Snapshot> | undefined;
 
   constructor(
     private readonly store: InventoryStore,
@@ -44,7 +51,14 @@ export class InventorySearch {
     const after = query.cursor
       ? String((await this.cursors.decode(query.cursor, 'devices')).after ?? '')
       : undefined;
-    const entries = await this.entries();
+    const { entries, appliances } = await this.current();
+    if (query.applianceId !== undefined) {
+      // As on every route that names an appliance: 403 outside the client's list, 404 when not registered.
+      requireAppliance(principal, query.applianceId);
+      if (!appliances.has(query.applianceId) && !(await this.registered(query.applianceId))) {
+        throw new NotFoundError('appliance', query.applianceId);
+      }
+    }
     const needle = query.q?.toLowerCase();
     let low = 0;
     if (after !== undefined) {
@@ -85,18 +99,23 @@ export class InventorySearch {
     this.snapshot = undefined;
   }
 
-  private async entries(): Promise<Entry[]> {
+  private async current(): Promise<Snapshot> {
     const version = await this.store.version();
-    if (this.snapshot?.version === version) return this.snapshot.entries;
+    if (this.snapshot?.version === version) return this.snapshot;
     this.loading ??= this.load().finally(() => {
       this.loading = undefined;
     });
-    const entries = await this.loading;
-    this.snapshot = { version, entries };
-    return entries;
+    const loaded = await this.loading;
+    this.snapshot = { version, ...loaded };
+    return loaded;
   }
 
-  private async load(): Promise<Entry[]> {
+  /** Whether an appliance the snapshot does not know has been registered since (not synced yet). */
+  private async registered(applianceId: string): Promise<boolean> {
+    return (await this.registry.list()).some((appliance) => appliance.id === applianceId);
+  }
+
+  private async load(): Promise<Snapshot> {
     const appliances = await this.registry.list();
     const lists = await Promise.all(
       appliances.map(async (appliance) =>
@@ -108,6 +127,7 @@ export class InventorySearch {
       order: `${device.applianceId}\u0000${device.name.toLowerCase()}\u0000${device.id}`,
       text: [device.name, device.type, ...Object.values(device.tags ?? {})].join('\n').toLowerCase(),
     }));
-    return entries.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    entries.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+    return { entries, appliances: new Set(appliances.map((appliance) => appliance.id)) };
   }
 }

@@ -191,6 +191,13 @@ describe('GET /v1/devices', () => {
     const outsider = await t.call('GET', '/v1/devices?limit=500', { key: t.keys.outsider });
     expect(outsider.status).toBe(200);
     expect(outsider.json.devices).toEqual([]);
+    // Naming an appliance, as every route that names one: 403 outside the list, 404 when not registered.
+    const named = await t.call('GET', '/v1/devices?applianceId=lab', { key: t.keys.outsider });
+    expect(named.status, named.text).toBe(403);
+    expect(named.json.type).toBe(problemType('forbidden'));
+    const unknown = await t.call('GET', '/v1/devices?applianceId=nosuch', { key: t.keys.admin });
+    expect(unknown.status, unknown.text).toBe(404);
+    expect(unknown.json.type).toBe(problemType('appliance-not-found'));
   });
 
   it('a tampered or foreign cursor is a 400 naming cursor; a bad limit is a 400', async () => {
