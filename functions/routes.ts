@@ -130,7 +130,12 @@ export const createTicket = {
       schema: api.pendingResponse,
       headers: { 'retry-after': 'Seconds until asking again makes sense' },
     },
-    { status: 409, description: 'The device cannot be opened now (powered off, not READY, denied)' },
+    {
+      status: 409,
+      description: 'The device cannot be opened now (powered off, not READY, denied)',
+      schema: api.problemSchema,
+      contentType: 'application/problem+json',
+    },
   ],
 } satisfies RouteSpec;
 
@@ -143,6 +148,12 @@ export const createLink = {
   body: api.createLinkBody,
   responses: [
     { status: 201, description: 'Link created; the URL is shown only here', schema: api.linkResponse },
+    {
+      status: 404,
+      description: 'The appliance or the device is not known (appliance-not-found, device-not-found)',
+      schema: api.problemSchema,
+      contentType: 'application/problem+json',
+    },
   ],
 } satisfies RouteSpec;
 
@@ -204,6 +215,7 @@ export const launch = {
       contentType: 'text/html',
     },
     { status: 409, description: 'The device cannot be opened now', contentType: 'text/html' },
+    { status: 410, description: 'The link expired or was used up', contentType: 'text/html' },
   ],
 } satisfies RouteSpec;
 
@@ -229,6 +241,7 @@ export const launchConfirm = {
     },
     { status: 202, description: 'password-safe: waiting for approval', contentType: 'text/html' },
     { status: 409, description: 'The device cannot be opened now', contentType: 'text/html' },
+    { status: 410, description: 'The link expired or was used up', contentType: 'text/html' },
   ],
 } satisfies RouteSpec;
 
@@ -239,7 +252,10 @@ export const launchHead = {
   summary: 'Check a link without using it (mail scanners, previewers)',
   params: api.launchParams,
   html: true,
-  responses: [{ status: 204, description: 'The link is live' }],
+  responses: [
+    { status: 204, description: 'The link is live' },
+    { status: 410, description: 'The link expired or was used up' },
+  ],
 } satisfies RouteSpec;
 
 export const audit = {
@@ -264,6 +280,12 @@ export const searchDevices = {
       status: 200,
       description: 'Matching devices, ordered by appliance and name',
       schema: api.inventoryResponse,
+    },
+    {
+      status: 404,
+      description: 'applianceId names an appliance that is not registered',
+      schema: api.problemSchema,
+      contentType: 'application/problem+json',
     },
   ],
 } satisfies RouteSpec;

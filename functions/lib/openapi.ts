@@ -125,9 +125,11 @@ function operation(name: string, route: RouteSpec, schemas: SchemaCollector): Js
         : {}),
       ...(response.schema
         ? { content: { [contentType]: { schema: schemas.convert(response.schema, 'output') } } }
-        : response.status === 200 && route.method !== 'HEAD'
-          ? { content: { [contentType]: { schema: { type: 'object' } } } }
-          : {}),
+        : response.contentType
+          ? { content: { [contentType]: { schema: { type: 'string' } } } }
+          : response.status === 200 && route.method !== 'HEAD'
+            ? { content: { [contentType]: { schema: { type: 'object' } } } }
+            : {}),
     };
   }
   return {

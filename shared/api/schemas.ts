@@ -100,7 +100,8 @@ export const viewerRequestBody = z.strictObject({
   ...LAUNCH_FIELDS,
   reason: z.optional(reasonSchema),
 });
-export const ticketResponse = z
+/** dsview, vcenter, dcv: the credential and the URL that opens the console with it, both short-lived. */
+const consoleTicket = z
   .object({
     ticket: z
       .string()
@@ -109,14 +110,25 @@ export const ticketResponse = z
           'The one-time credential: a DSView ticket (20 s), a vCenter ticket URI, a DCV connection token',
         ),
       ),
-    launchUrl: z.optional(z.string()).check(z.describe('What opens the console with the ticket')),
-    expiresAt: z.optional(z.iso.datetime()),
-    host: z.optional(z.string()).check(z.describe('password-safe: the session proxy host')),
-    port: z.optional(z.int()).check(z.describe('password-safe: the session proxy port')),
-    command: z.optional(z.string()).check(z.describe('password-safe SSH: the command to run')),
-    rdpFile: z.optional(z.string()).check(z.describe('password-safe RDP: the .rdp file text')),
+    launchUrl: z.string().check(z.describe('What opens the console with the ticket')),
+    expiresAt: z.iso.datetime(),
   })
-  .check(z.meta({ id: 'Ticket' }));
+  .check(z.meta({ id: 'ConsoleTicket' }));
+/** password-safe: what the session call returned, to connect through the session proxy. */
+const sessionTicket = z
+  .object({
+    ticket: z.string().check(z.describe('The session proxy credential')),
+    host: z.string().check(z.describe('The session proxy host')),
+    port: z.int().check(z.describe('The session proxy port')),
+    launchUrl: z.optional(z.string()).check(z.describe('An ssh:// or rdp link, where the source has one')),
+    command: z.optional(z.string()).check(z.describe('SSH: the command to run')),
+    rdpFile: z.optional(z.string()).check(z.describe('RDP: the .rdp file text')),
+    expiresAt: z
+      .optional(z.iso.datetime())
+      .check(z.describe('When the access request ends (an extension of the contract)')),
+  })
+  .check(z.meta({ id: 'SessionTicket' }));
+export const ticketResponse = z.union([consoleTicket, sessionTicket]).check(z.meta({ id: 'Ticket' }));
 export const pendingResponse = z
   .object({
     status: z.literal('pending-approval'),

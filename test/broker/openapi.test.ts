@@ -25,4 +25,34 @@ describe('documented statuses', () => {
     expect(statusesOf('GET', '/launch/{token}')).toContain('429');
     expect(statusesOf('HEAD', '/launch/{token}')).not.toContain('429');
   });
+
+  it('a link that expired or was used is 410 on every /launch method; naming an unknown appliance in a body or a query is 404', () => {
+    for (const method of ['GET', 'HEAD', 'POST'])
+      expect(statusesOf(method, '/launch/{token}')).toContain('410');
+    expect(statusesOf('POST', '/v1/links')).toContain('404');
+    expect(statusesOf('GET', '/v1/devices')).toContain('404');
+  });
+
+  it('every documented answer that has a body names its content type', () => {
+    const withoutBody = new Set(['204', '302', '303']);
+    for (const [path, methods] of Object.entries(document.paths)) {
+      for (const [method, { responses }] of Object.entries(methods)) {
+        if (method === 'head') continue;
+        for (const [status, response] of Object.entries(responses)) {
+          if (withoutBody.has(status)) continue;
+          expect((response as { content?: unknown }).content, `${method} ${path} ${status}`).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it('a console ticket requires its launch URL and expiry; a Password Safe session ticket its host and port', () => {
+    const schemas = (
+      buildOpenApiDocument() as { components: { schemas: Record<string, { required?: string[] }> } }
+    ).components.schemas;
+    expect(schemas.ConsoleTicket?.required).toEqual(
+      expect.arrayContaining(['ticket', 'launchUrl', 'expiresAt']),
+    );
+    expect(schemas.SessionTicket?.required).toEqual(expect.arrayContaining(['ticket', 'host', 'port']));
+  });
 });
