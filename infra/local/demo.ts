@@ -26,7 +26,10 @@ export interface DemoSourceFacts {
   /** What the source calls the two (DCV: client id and secret; Password Safe: run-as user and API key). */
   labels?: { username: string; password: string };
   fingerprint256: string;
-  /** The banner line's label: `demo launch link` (the contract's) for DSView, `demo <kind> link` for the rest. */
+  /**
+   * The banner line's label: `demo launch link` (wave 1's contract) for DSView, which also gets `demo dsview link`;
+   * `demo <kind> link` for the rest.
+   */
   linkLabel: string;
   /** The link request the banner's ready-to-paste `curl` and the start-up link use. */
   link?: CreateLinkInput;
@@ -251,6 +254,9 @@ export async function startDemo(definitions: readonly DemoSourceDefinition[] = D
         if (!facts.link) continue;
         const created = await broker.links.create(principal, facts.link);
         links.push([facts.linkLabel, created.url]);
+        // Wave 2's contract prints `demo <kind> link:` for every kind; DSView's link keeps wave 1's label too.
+        const kindLabel = `demo ${facts.kind} link`;
+        if (facts.linkLabel !== kindLabel) links.push([kindLabel, created.url]);
       }
       return links;
     },
