@@ -8,6 +8,10 @@ import * as routes from './routes.js';
 export const handler = apiRoute(routes.listAppliances, async ({ principal, broker }) => {
   const appliances = (await broker.registry.list())
     .filter((appliance) => canUseAppliance(principal, appliance.id))
-    .map(({ id, name, kind }) => ({ id, name, kind, viewerTypes: [...providerOf(kind).viewerTypes] }));
+    .map((appliance) => {
+      const provider = providerOf(appliance.kind);
+      const viewerTypes = provider.viewerTypesOf?.(appliance) ?? provider.viewerTypes;
+      return { id: appliance.id, name: appliance.name, kind: appliance.kind, viewerTypes: [...viewerTypes] };
+    });
   return json(200, { appliances });
 });

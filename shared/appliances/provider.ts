@@ -150,6 +150,8 @@ export interface ApplianceProvider<A extends ApplianceBase = ApplianceBase, C = 
   /** For people: OpenAPI text, CLI help. */
   readonly title: string;
   readonly viewerTypes: readonly string[];
+  /** What one registration can open, where that is less than `viewerTypes` (a vCenter without htmlConsole). */
+  viewerTypesOf?(appliance: A): readonly string[];
   readonly schemas: {
     /** The registered record: base fields, the kind literal and the kind's own fields (flat). */
     appliance: ZodMiniType<A>;

@@ -66,12 +66,21 @@ describe('vCenter ticket API', () => {
     const response = await ticket('vc', 'vm-43', { viewerType: 'WEBMKS' });
     expect(response.status, response.text).toBe(409);
     expect(response.json.type).toBe(problemType('device-unavailable'));
-    expect(response.json.detail).toContain('powered off');
+    expect(response.json.detail).toContain('not powered on');
   });
 
   it('answers 404 for a VM vCenter does not have', async () => {
     const response = await ticket('vc', 'vm-999', { viewerType: 'VMRC' });
     expect(response.status, response.text).toBe(404);
+  });
+
+  it('lists WEBMKS among what a vCenter opens only when its htmlConsole is configured', async () => {
+    const response = await t.call('GET', '/v1/appliances', { key: t.keys.admin });
+    expect(response.status, response.text).toBe(200);
+    const viewerTypesOf = (id: string) =>
+      response.json.appliances.find((appliance: { id: string }) => appliance.id === id)?.viewerTypes;
+    expect(viewerTypesOf('vc')).toEqual(['VMRC', 'WEBMKS']);
+    expect(viewerTypesOf('vc-plain')).toEqual(['VMRC']);
   });
 
   it('refuses WEBMKS on a vCenter without htmlConsole, naming viewerType, before any ticket is minted', async () => {

@@ -159,7 +159,7 @@ describe('vcenter provider, directly against the simulator', () => {
         client.launch(session, vm(devices, 'vm-43'), { viewerType: 'WEBMKS' }, { clientId: 'c' }),
       );
       expect(off).toBeInstanceOf(DeviceUnavailableError);
-      expect((off as DeviceUnavailableError).reason).toContain('powered off');
+      expect((off as DeviceUnavailableError).reason).toContain('not powered on');
       const gone = { ...vm(devices, 'vm-42'), id: 'vm-404' };
       expect(
         await failureOf(client.launch(session, gone, { viewerType: 'VMRC' }, { clientId: 'c' })),

@@ -118,7 +118,8 @@ export class VcenterClient {
     });
     switch (errorType(answer)) {
       case 'NOT_ALLOWED_IN_CURRENT_STATE':
-        throw new DeviceUnavailableError(vm, `the VM is powered off (${type} needs it powered on)`);
+        // Powered off or suspended: vCenter answers both alike.
+        throw new DeviceUnavailableError(vm, `the VM is not powered on (${type} needs it powered on)`);
       case 'NOT_FOUND':
         throw new NotFoundError('device', vm);
       case 'UNAUTHORIZED':

@@ -40,6 +40,7 @@ export const vcenter: ApplianceProvider<VcenterAppliance, Credentials, VcenterSt
   kind: 'vcenter',
   title: 'VMware vCenter',
   viewerTypes: VIEWER_TYPES,
+  viewerTypesOf: (appliance) => (appliance.htmlConsole ? VIEWER_TYPES : ['VMRC']),
   schemas: {
     appliance: vcenterApplianceSchema,
     credentials: passwordCredentialsSchema,

@@ -6,7 +6,7 @@ import { VIEWER_TYPES } from './schemas.js';
  * vCenter's launch rules before any ticket is spent: a viewer type the VM offers, and for WEBMKS the
  * appliance's `htmlConsole` (the page loads that SDK). WEBMKS on a VM the snapshot shows powered off is let
  * through: the snapshot can be minutes old, so vCenter itself judges the power state, and its refusal is the
- * contract's 409 "the VM is powered off" rather than a 400.
+ * contract's 409 "the VM is not powered on" rather than a 400.
  */
 export function validateViewerRequest(
   device: Device,
