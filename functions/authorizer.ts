@@ -25,7 +25,13 @@ export const handler = middy<
     const match = /^Bearer ([\x21-\x7e]{1,256})$/.exec(header.trim());
     if (!match?.[1]) throw new Error(UNAUTHORIZED);
     const broker = await getBroker();
-    const principal = await broker.clients.authenticate(match[1]);
+    const principal = await broker.clients.authenticate(match[1]).catch((error: unknown) => {
+      // API Gateway answers a failed authorizer with a bare error: the reason is only here.
+      logger.error('authorizer could not decide', {
+        error: error instanceof Error ? error.message : 'unknown',
+      });
+      throw error;
+    });
     if (!principal) {
       logger.info('unknown API key refused', { sourceIp: event.requestContext.http.sourceIp });
       throw new Error(UNAUTHORIZED);

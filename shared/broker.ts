@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ApplianceGateway } from './appliances/gateway.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ClientStore } from './auth/clients.js';
+import { awsClientOptions } from './aws-client-options.js';
 import { type Clock, letQueuedRequestsLeave, systemClock } from './clock.js';
 import { readSettings, type Settings } from './config/settings.js';
 import { DeviceDirectory } from './devices/directory.js';
@@ -60,9 +61,9 @@ export interface BrokerDependencies {
 export async function createBroker(deps: BrokerDependencies = {}): Promise<Broker> {
   const settings = deps.settings ?? readSettings();
   const clock = deps.clock ?? systemClock;
-  const table = createTable(settings.TABLE_NAME, deps.dynamodb ?? new DynamoDBClient({ maxAttempts: 3 }));
+  const table = createTable(settings.TABLE_NAME, deps.dynamodb ?? new DynamoDBClient(awsClientOptions()));
   const secrets = new SecretStore(
-    deps.secretsManager ?? new SecretsManagerClient({ maxAttempts: 3 }),
+    deps.secretsManager ?? new SecretsManagerClient(awsClientOptions()),
     settings.SECRETS_CACHE_SECONDS,
   );
   const keys = brokerKeysSource(secrets, settings.KEYS_SECRET_ID);

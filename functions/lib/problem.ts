@@ -68,7 +68,8 @@ export function toProblem(error: unknown): Problem {
     return problem(
       503,
       'store-unavailable',
-      'Broker state store unavailable',
+      // The detail names which: the state store (DynamoDB) or the secret store (Secrets Manager).
+      'Broker store unavailable',
       `${error.message}; retry shortly`,
     );
   }

@@ -136,8 +136,8 @@ export class LocalServer {
           problemBody(
             503,
             'store-unavailable',
-            'Broker state store unavailable',
-            'the authorizer could not decide; retry shortly',
+            'Broker store unavailable',
+            'the authorizer could not reach the state or secret store to check the API key (its log says which); retry shortly',
           ),
         );
       }

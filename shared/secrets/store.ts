@@ -1,4 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClientOptions } from '../aws-client-options.js';
 import { StoreUnavailableError } from '../errors.js';
 
 /**
@@ -12,7 +13,7 @@ export class SecretStore {
   private readonly cache = new Map<string, { value: Promise<unknown>; until: number }>();
 
   constructor(
-    readonly client = new SecretsManagerClient({ maxAttempts: 3 }),
+    readonly client = new SecretsManagerClient(awsClientOptions()),
     private readonly maxAgeSeconds = 300,
   ) {}
 

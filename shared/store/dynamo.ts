@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { awsClientOptions } from '../aws-client-options.js';
 import { jitter, sleep } from '../clock.js';
 import { StoreUnavailableError } from '../errors.js';
 
@@ -28,7 +29,7 @@ export interface Table {
 const UNNEEDED_MIDDLEWARE = ['loggerMiddleware', 'getUserAgentMiddleware'];
 
 /** A document client that drops undefined attributes (optional fields) instead of failing. */
-export function createTable(name: string, client = new DynamoDBClient({ maxAttempts: 3 })): Table {
+export function createTable(name: string, client = new DynamoDBClient(awsClientOptions())): Table {
   for (const middleware of UNNEEDED_MIDDLEWARE) client.middlewareStack.remove(middleware);
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return { doc, name, read: batchedReads(doc, name) };

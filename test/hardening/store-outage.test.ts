@@ -44,6 +44,11 @@ describe('the DynamoDB engine stops mid-run', () => {
     expect(click.headers['content-type']).toContain('text/html');
     expect((await t.call('HEAD', launchPath)).status).toBe(503);
     expect((await t.call('GET', '/health')).status).toBe(200);
+    // A key no process has seen needs the store: the authorizer cannot decide, says so in the log.
+    const stranger = await t.call('GET', '/v1/appliances', { key: `clb_${'k'.repeat(40)}` });
+    expect(stranger.status).toBe(503);
+    expect(stranger.json.detail).toContain('state or secret store');
+    expect(t.output.join('')).toContain('authorizer could not decide');
 
     engine = await startDynamoDbLocal({ dataDir, port: engine.port });
     expect((await mint()).status).toBe(201);
