@@ -140,7 +140,7 @@ const ERROR_PAGES = {
   502: FAILED,
   503: {
     title: 'Temporarily unavailable',
-    message: 'The broker cannot reach its stores. Nothing was used up; try again in a minute.',
+    message: 'The broker cannot reach its stores. Try again in a minute.',
   },
   504: FAILED,
 } as const;
