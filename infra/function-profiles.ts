@@ -67,11 +67,13 @@ export interface FunctionProfile {
 }
 
 /**
- * The function's timeout when it makes appliance calls on an API request: a cold session costs a login and the
- * call itself, two sequential appliance requests, plus DynamoDB; never above 29 s (API Gateway answers 503 at 30 s).
+ * The function's timeout when it makes appliance calls on an API request: the worst click is a session the
+ * appliance forgot, three sequential appliance requests (the refused call, the login, the call again), plus the
+ * stores; never above 29 s (API Gateway answers 503 at 30 s). Cut any sooner, a slow appliance's click would end
+ * as the gateway's bare error, before the broker could answer 504 and give a single-use link back.
  */
 export function applianceFunctionTimeoutSeconds(applianceTimeoutMs: number): number {
-  return Math.min(29, Math.max(20, Math.ceil((2 * applianceTimeoutMs) / 1000) + 4));
+  return Math.min(29, Math.max(20, Math.ceil((3 * applianceTimeoutMs) / 1000) + 4));
 }
 
 /** The scheduled inventory sync (also serves `POST /v1/inventory/sync`). */
