@@ -165,6 +165,13 @@ export function refusalPage(state: keyof typeof REFUSALS, fallbackUrl?: string):
   return page({ ...REFUSALS[state], fallbackUrl: state === 'revoked' ? undefined : fallbackUrl });
 }
 
+/** Failures that waiting does not end: the stored password, the certificate pin, the account's rights. */
+function needsOperator(error: unknown): error is ApplianceError {
+  if (!(error instanceof ApplianceError)) return false;
+  if (error.kind === 'auth') return error.step === 'login';
+  return error.kind === 'tls' || error.kind === 'credentials' || error.kind === 'permission';
+}
+
 /** A click whose launch failed: what happened in words, nothing used up, and the source's own way in. */
 export function failurePage(error: unknown, fallbackUrl: string): ApiResult {
   if (error instanceof DeviceUnavailableError) {
@@ -173,6 +180,18 @@ export function failurePage(error: unknown, fallbackUrl: string): ApiResult {
       title: 'The console cannot be opened now',
       message: `${error.reason}. Nothing was used up; try the link again once that has changed.`,
       fallbackUrl,
+    });
+  }
+  if (needsOperator(error)) {
+    return page({
+      status: 502,
+      title: 'The console appliance needs an operator',
+      message:
+        'The broker cannot sign in to this console appliance, or cannot trust it: its stored password, ' +
+        'certificate or rights need an operator. Nothing was used up; tell your operations team, and the link ' +
+        'works again once they have fixed it.',
+      // A failed certificate check means the host may not be the appliance: no link to it.
+      fallbackUrl: error.kind === 'tls' ? undefined : fallbackUrl,
     });
   }
   const timedOut = error instanceof ApplianceError && error.kind === 'timeout';
