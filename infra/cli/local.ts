@@ -57,12 +57,18 @@ On other ports, use the two endpoints it prints (for npm start, and for the CLI 
     context.err(
       `ready: local engines${dataDir ? ` with state in ${dataDir}` : ' (in memory)'}; Ctrl-C stops them`,
     );
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+    const stopped = new Promise<'signal'>((resolve) => {
+      process.once('SIGINT', () => resolve('signal'));
+      process.once('SIGTERM', () => resolve('signal'));
     });
+    // A DynamoDB Local that dies (killed, out of memory) must not leave a half that still says ready.
+    const ended = await Promise.race([stopped, dynamodb.exited]);
     await Promise.all([dynamodb.stop(), secrets.stop()]);
-    return 0;
+    if (ended === 'signal') return 0;
+    context.err(
+      `DynamoDB Local stopped on its own (code ${ended.code}, signal ${ended.signal}); the secrets endpoint is stopped too`,
+    );
+    return 1;
   },
 };
 

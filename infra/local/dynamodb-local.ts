@@ -30,6 +30,8 @@ export interface DynamoDbLocalOptions {
 export interface DynamoDbLocal {
   endpoint: string;
   port: number;
+  /** Settles when the engine's process ends, whether `stop` ended it or it died. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -146,6 +148,7 @@ async function launch(
   return {
     endpoint,
     port,
+    exited,
     stop() {
       stopping ??= terminate(child, exited).finally(() => process.off('exit', killOnExit));
       return stopping;
