@@ -81,7 +81,6 @@ ${PASSWORD_HELP}`,
     }
     const secret = await readCredentialSecret(context, appliance, credentials);
     await putAppliance(broker, appliance, { ...credentials, ...secret });
-    if (existing) await broker.sessions.forget(id);
     context.out(
       `${existing ? 'updated' : 'added'} appliance ${id} (${describeAppliance(appliance)}, TLS ${tlsLabel(appliance.tls)})`,
     );
@@ -124,7 +123,6 @@ const setPassword: CliCommand = {
       ...(username === undefined ? {} : { username }),
       [secretField]: secret,
     });
-    await broker.sessions.forget(id);
     context.out(`stored new credentials for appliance ${id}; broker logins use them ${SECRET_PICKUP}`);
     return 0;
   },

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { type Appliance, applianceSchema, providerOf } from '../appliances/providers.js';
 import type { Broker } from '../broker.js';
@@ -11,17 +12,22 @@ import { applianceKey } from './appliances.js';
  * No function does (their roles may not write the registry or a secret), so none bundles this module.
  */
 
-/** Registers or updates an appliance and, when given, its credentials (validated by the kind's schema). */
+/**
+ * Registers or updates an appliance and, when given, its credentials (validated by the kind's schema). When the
+ * record or the credentials differ from what was stored, the appliance's shared session, login lease and
+ * refused-login hold go too: they belong to the old registration (a corrected password must not wait out the
+ * hold), while writing the same registration again (every start with the same configuration) costs no login.
+ */
 export async function putAppliance(
-  broker: Pick<Broker, 'registry' | 'secrets' | 'table'>,
+  broker: Pick<Broker, 'registry' | 'secrets' | 'table' | 'sessions'>,
   appliance: Appliance,
   credentials?: unknown,
 ): Promise<void> {
   const record = applianceSchema.parse(appliance);
-  if (credentials !== undefined) {
-    const parsed = parse(providerOf(record.kind).schemas.credentials, credentials);
-    await putSecretJson(broker.secrets, broker.registry.secretId(record.id), parsed);
-  }
+  const parsed =
+    credentials === undefined ? undefined : parse(providerOf(record.kind).schemas.credentials, credentials);
+  const changed = await differsFromStored(broker, record, parsed);
+  if (parsed !== undefined) await putSecretJson(broker.secrets, broker.registry.secretId(record.id), parsed);
   const { table } = broker;
   await storeCall('register an appliance', () =>
     table.doc.send(
@@ -32,6 +38,23 @@ export async function putAppliance(
     ),
   );
   broker.registry.forget(record.id);
+  if (changed) await broker.sessions.forget(record.id);
+}
+
+/** Whether the stored record or credentials (key order aside) differ from these, or are absent. */
+async function differsFromStored(
+  broker: Pick<Broker, 'registry' | 'secrets'>,
+  record: Appliance,
+  credentials: unknown,
+): Promise<boolean> {
+  broker.registry.forget(record.id);
+  const stored = await broker.registry.get(record.id).catch(() => undefined);
+  if (!stored || !isDeepStrictEqual(stored, record)) return true;
+  if (credentials === undefined) return false;
+  const secret = await broker.secrets
+    .getJson(broker.registry.secretId(record.id), { forceFetch: true })
+    .catch(() => undefined);
+  return !isDeepStrictEqual(secret, credentials);
 }
 
 /**
