@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { MiddlewareObj } from '@middy/core';
-import { ApplianceError } from '../../shared/appliances/errors.js';
 import type { ConsolePage, Launch } from '../../shared/appliances/provider.js';
 import { DeviceUnavailableError } from '../../shared/errors.js';
 import { logger } from '../../shared/observability.js';
 import { type ApiEvent, type ApiResult, json } from './events.js';
 import { escapeHtml, LAUNCH_HEADERS, LINK_NOT_FOUND, page } from './pages.js';
-import { toProblem } from './problem.js';
+import { PROBLEM_BASE, toProblem } from './problem.js';
 
 /**
  * The one place a `Launch` becomes HTTP: for a click on `/launch/{token}` (a person) and for the ticket API (a
@@ -165,12 +164,18 @@ export function refusalPage(state: keyof typeof REFUSALS, fallbackUrl?: string):
   return page({ ...REFUSALS[state], fallbackUrl: state === 'revoked' ? undefined : fallbackUrl });
 }
 
-/** Failures that waiting does not end: the stored password, the certificate pin, the account's rights. */
-function needsOperator(error: unknown): error is ApplianceError {
-  if (!(error instanceof ApplianceError)) return false;
-  if (error.kind === 'auth') return error.step === 'login';
-  return error.kind === 'tls' || error.kind === 'credentials' || error.kind === 'permission';
-}
+/**
+ * The problems waiting does not end (the stored password, the certificate pin, the account's rights), as the one
+ * mapping of errors (`toProblem`) names them.
+ */
+const NEEDS_OPERATOR = new Set(
+  [
+    'appliance-credentials-rejected',
+    'appliance-credentials-missing',
+    'appliance-tls-failed',
+    'appliance-permission-denied',
+  ].map((name) => `${PROBLEM_BASE}${name}`),
+);
 
 /** A click whose launch failed: what happened in words, nothing used up, and the source's own way in. */
 export function failurePage(error: unknown, fallbackUrl: string): ApiResult {
@@ -182,7 +187,8 @@ export function failurePage(error: unknown, fallbackUrl: string): ApiResult {
       fallbackUrl,
     });
   }
-  if (needsOperator(error)) {
+  const { type, status } = toProblem(error);
+  if (NEEDS_OPERATOR.has(type)) {
     return page({
       status: 502,
       title: 'The console appliance needs an operator',
@@ -191,10 +197,10 @@ export function failurePage(error: unknown, fallbackUrl: string): ApiResult {
         'certificate or rights need an operator. Nothing was used up; tell your operations team, and the link ' +
         'works again once they have fixed it.',
       // A failed certificate check means the host may not be the appliance: no link to it.
-      fallbackUrl: error.kind === 'tls' ? undefined : fallbackUrl,
+      fallbackUrl: type === `${PROBLEM_BASE}appliance-tls-failed` ? undefined : fallbackUrl,
     });
   }
-  const timedOut = error instanceof ApplianceError && error.kind === 'timeout';
+  const timedOut = status === 504;
   return page({
     status: timedOut ? 504 : 502,
     title: timedOut ? 'The appliance did not answer' : 'The appliance could not open the console',
