@@ -1,9 +1,8 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ApplianceGateway } from './appliances/gateway.js';
 import { AuditLog } from './audit/audit-log.js';
 import { ClientStore } from './auth/clients.js';
-import { awsClientOptions } from './aws-client-options.js';
 import { type Clock, letQueuedRequestsLeave, systemClock } from './clock.js';
 import { readSettings, type Settings } from './config/settings.js';
 import { DeviceDirectory } from './devices/directory.js';
@@ -61,11 +60,9 @@ export interface BrokerDependencies {
 export async function createBroker(deps: BrokerDependencies = {}): Promise<Broker> {
   const settings = deps.settings ?? readSettings();
   const clock = deps.clock ?? systemClock;
-  const table = createTable(settings.TABLE_NAME, deps.dynamodb ?? new DynamoDBClient(awsClientOptions()));
-  const secrets = new SecretStore(
-    deps.secretsManager ?? new SecretsManagerClient(awsClientOptions()),
-    settings.SECRETS_CACHE_SECONDS,
-  );
+  // Without clients of the caller's, each store makes its own with the broker's client options.
+  const table = createTable(settings.TABLE_NAME, deps.dynamodb);
+  const secrets = new SecretStore(deps.secretsManager, settings.SECRETS_CACHE_SECONDS);
   const keys = brokerKeysSource(secrets, settings.KEYS_SECRET_ID);
   // Read right after the request that creates the broker has sent its first store call, awaited where a key is
   // needed: a click's claim and registry read need none, and each SDK client's first call in a new process waits
