@@ -23,17 +23,20 @@ export class InvalidInputError extends BrokerError {
 }
 
 /**
- * Whether the input has nothing at an issue's path. zod words a missing field as a wrong type ("expected string,
- * received undefined") or with the schema's own rule ("must be an https:// URL"); the API and the
- * configuration file say "is required" instead, which is what the person has to fix.
+ * What to tell a person about one validation issue of `input`. zod words a missing field as a wrong type
+ * ("expected string, received undefined") or with the schema's own rule ("must be an https:// URL"); the API and
+ * the configuration file say "is required" instead, which is what the person has to fix.
  */
-export function isMissing(input: unknown, path: readonly PropertyKey[]): boolean {
+export function issueMessage(
+  input: unknown,
+  issue: { path: readonly PropertyKey[]; message: string },
+): string {
   let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return false;
+  for (const key of issue.path) {
+    if (value === null || typeof value !== 'object') return issue.message;
     value = (value as Record<PropertyKey, unknown>)[key];
   }
-  return value === undefined;
+  return value === undefined ? 'is required' : issue.message;
 }
 
 /** An appliance, device, link or client that does not exist (or is not visible to the caller). */

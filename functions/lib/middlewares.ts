@@ -3,7 +3,7 @@ import type { MiddlewareObj } from '@middy/core';
 // Core's parse, not shared/zod.ts: the docs and health functions validate nothing and so bundle no messages.
 import { type $ZodIssue, type $ZodType, safeParse } from 'zod/v4/core';
 import { requireScope, type Scope } from '../../shared/auth/principal.js';
-import { InvalidInputError, isMissing, UnauthorizedError } from '../../shared/errors.js';
+import { InvalidInputError, issueMessage, UnauthorizedError } from '../../shared/errors.js';
 import { logger, metrics } from '../../shared/observability.js';
 import { type ApiEvent, type ApiResult, principalFromContext, type RouteContext } from './events.js';
 import { HttpProblem, problemResponse, toProblem } from './problem.js';
@@ -139,7 +139,7 @@ function describeIssue(
         : { field: parent, message: `has a field with an empty name, which is not a known ${where} field` },
     );
   }
-  return [{ field: parent, message: isMissing(input, issue.path) ? 'is required' : issue.message }];
+  return [{ field: parent, message: issueMessage(input, issue) }];
 }
 
 function parseJsonBody(event: ApiEvent): unknown {

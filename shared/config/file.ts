@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
 import { type Appliance, PROVIDERS } from '../appliances/providers.js';
 import { apiKeySchema, clientSchema } from '../auth/clients.js';
-import { isMissing } from '../errors.js';
+import { issueMessage } from '../errors.js';
 import * as z from '../zod.js';
 
 /**
@@ -75,12 +75,7 @@ export function parseConfig(value: unknown, source = 'configuration'): ConfigFil
     );
     const field =
       issue.code === 'unrecognized_keys' ? `${path ? `${path}.` : ''}${issue.keys.join(', ')}` : path;
-    const message =
-      issue.code === 'unrecognized_keys'
-        ? 'is not a known field'
-        : isMissing(value, issue.path)
-          ? 'is required'
-          : issue.message;
+    const message = issue.code === 'unrecognized_keys' ? 'is not a known field' : issueMessage(value, issue);
     return `${field || '(root)'}: ${message}`;
   });
   throw new ConfigFileError(`${source}: ${problems.join('; ')}`);
@@ -123,9 +118,9 @@ const JSON_MISTAKES: Record<string, string> = {
 };
 
 /**
- * ` (line L, column C: what was expected)` for JSON that does not parse, never the text itself. V8 says where it stopped for some mistakes
- * only (a trailing comma in a list, the commonest, gets none), so jsonc-parser, which reports every error with
- * its offset, finds the first one.
+ * ` (line L, column C: what was expected)` for JSON that does not parse, never the text itself. V8 says where it
+ * stopped for some mistakes only (a trailing comma in a list, the commonest, gets none), so jsonc-parser, which
+ * reports every error with its offset, finds the first one.
  */
 export function jsonErrorPosition(text: string): string {
   if (!text.trim()) return ' (the file is empty)';
