@@ -5,8 +5,8 @@ import { StoreUnavailableError } from '../errors.js';
 /**
  * Secrets Manager behind a read cache, so a warm request never calls Secrets Manager. Values are JSON
  * documents; nothing here logs them. Only reads: the functions' roles may only read secrets, and the writes
- * (shared/secrets/writes.ts) are the operator tools'. (A map and one GetSecretValue: Powertools Parameters did the same at the
- * cost of its module graph in every bundle.)
+ * (shared/secrets/writes.ts) are the operator tools'. (A map and one GetSecretValue: Powertools Parameters did
+ * the same at the cost of its module graph in every bundle.)
  */
 export class SecretStore {
   /** Parsed values, or the read in flight, by secret id: concurrent cold reads share one call. */
